@@ -1,0 +1,1 @@
+export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
