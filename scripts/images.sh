@@ -101,7 +101,8 @@ build_base() {
 
 build_service() { # name dockerfile
   log "building $1"
-  docker build -q -t "$1" - >/dev/null <<<"$2"
+  docker build -q -t "$1" - >/dev/null 2>/tmp/faultline-docker-build.log <<<"$2" ||
+    die "docker build of $1 failed; see /tmp/faultline-docker-build.log"
 }
 
 build_base
@@ -111,6 +112,7 @@ ENV PATH=$pg_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LA
 LABEL faultline.recipe=$recipe faultline.service=postgres
 EXPOSE 5432
 STOPSIGNAL SIGINT
+RUN ln -s faultline-postgres-entrypoint /usr/local/bin/docker-entrypoint.sh
 ENTRYPOINT [\"faultline-postgres-entrypoint\"]
 CMD [\"postgres\"]"
 build_service "$redis_image" "FROM $base
@@ -118,12 +120,14 @@ ENV LANG=C.UTF-8
 LABEL faultline.recipe=$recipe faultline.service=redis
 EXPOSE 6379
 WORKDIR /data
+RUN ln -s faultline-redis-entrypoint /usr/local/bin/docker-entrypoint.sh
 ENTRYPOINT [\"faultline-redis-entrypoint\"]
 CMD [\"redis-server\"]"
 build_service "$rabbit_image" "FROM $base
 ENV LANG=C.UTF-8 RABBITMQ_LOGS=-
 LABEL faultline.recipe=$recipe faultline.service=rabbitmq
 EXPOSE 5672 15672
+RUN ln -s faultline-rabbitmq-entrypoint /usr/local/bin/docker-entrypoint.sh
 ENTRYPOINT [\"faultline-rabbitmq-entrypoint\"]
 CMD [\"rabbitmq-server\"]"
 # Older bases of this suite are dead weight once the services are rebuilt.
