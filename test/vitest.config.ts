@@ -1,5 +1,28 @@
+import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
 
+// The integration suite: real PostgreSQL, Redis and RabbitMQ, started once for the run by the plugin.
+// Images come from FAULTLINE_*_IMAGE (set by .ci/run to the images scripts/images.sh builds) or are the
+// official ones.
 export default defineProject({
-  test: { name: 'integration', include: ['**/*.test.ts'] },
+  plugins: [
+    faultline({
+      services: {
+        pg: postgres({
+          template: async (client) => {
+            await client.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)')
+            await client.query('INSERT INTO accounts VALUES (1, 100), (2, 50)')
+          },
+        }),
+        cache: redis(),
+        mq: rabbitmq(),
+      },
+    }),
+  ],
+  test: {
+    name: 'integration',
+    include: ['**/*.test.ts'],
+    testTimeout: 60_000,
+  },
 })

@@ -11,6 +11,8 @@ export type AnyService = PostgresService | RedisService | RabbitMQService
 export interface ServiceDefinition<S extends AnyService = AnyService> {
   readonly kind: ServiceKind
   readonly options: object
+  /** True when somebody else runs the service (external.*()): no container, no Docker needed. */
+  readonly external?: boolean
   start(name?: string): Promise<S>
 }
 

@@ -21,7 +21,7 @@ export class DockerUnreachableError extends FaultlineError {
 /** A service's container did not start, or did not become ready within its startup timeout. */
 export class ServiceStartError extends FaultlineError {
   constructor(service: string, image: string, timeoutMs: number, cause: unknown) {
-    const timedOut = /timed out|timeout/i.test(describe(cause))
+    const timedOut = /timed out|timeout|after \d+ ?ms/i.test(describe(cause))
     super(
       timedOut ? 'SERVICE_NOT_READY' : 'SERVICE_START_FAILED',
       [

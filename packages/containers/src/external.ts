@@ -52,6 +52,7 @@ export const external = {
     return {
       kind: 'postgres' as const,
       options,
+      external: true,
       async start(name = 'postgres'): Promise<PostgresService> {
         const info: PostgresInfo = {
           kind: 'postgres',
@@ -77,6 +78,7 @@ export const external = {
     return {
       kind: 'redis' as const,
       options,
+      external: true,
       async start(name = 'redis'): Promise<RedisService> {
         const info: RedisInfo = {
           kind: 'redis',
@@ -100,6 +102,7 @@ export const external = {
     return {
       kind: 'rabbitmq' as const,
       options,
+      external: true,
       async start(name = 'rabbitmq'): Promise<RabbitMQService> {
         const info: RabbitMQInfo = {
           kind: 'rabbitmq',

@@ -10,13 +10,21 @@ export interface RecoverOptions {
   /** Wait until the service answers again (default true). */
   wait?: boolean
   /** How long to wait for it, in ms (default 60 000). */
-  timeout?: number
+  readyTimeout?: number
 }
 
 /** Options of the operations that stop a service. */
 export interface StopOptions {
-  /** Seconds the service gets to shut down cleanly before SIGKILL (default 10). */
+  /** Milliseconds the service gets to shut down cleanly before SIGKILL (default 10 000). */
   timeout?: number
+}
+
+// Docker's stop grace period is in whole seconds; Faultline's options are in ms like everything else.
+function graceSeconds(options: StopOptions): number {
+  const ms = options.timeout ?? 10_000
+  if (!(ms >= 0))
+    throw new FaultlineArgumentError('options.timeout', `must be a number of ms >= 0, got ${ms}`)
+  return Math.ceil(ms / 1000)
 }
 
 /**
@@ -93,9 +101,9 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
     await (await this.#container('unpause')).unpause()
   }
 
-  /** Stops the container (SIGTERM, then SIGKILL after `timeout` s): connections are closed, the port refuses. */
+  /** Stops the container (SIGTERM, then SIGKILL after `timeout` ms): connections are closed, the port refuses. */
   async stop(options: StopOptions = {}): Promise<void> {
-    await (await this.#container('stop')).stop({ t: options.timeout ?? 10 })
+    await (await this.#container('stop')).stop({ t: graceSeconds(options) })
   }
 
   /** Kills the container with SIGKILL: no clean shutdown, as in a crash or an OOM kill. */
@@ -106,13 +114,13 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
   /** Starts a stopped or killed container again, on the same port; by default waits until it answers. */
   async start(options: RecoverOptions = {}): Promise<void> {
     await (await this.#container('start')).start()
-    if (options.wait ?? true) await this.waitUntilReady(options.timeout)
+    if (options.wait ?? true) await this.waitUntilReady(options.readyTimeout)
   }
 
   /** Restarts the container (stop, then start, on the same port); by default waits until it answers. */
   async restart(options: RecoverOptions & StopOptions = {}): Promise<void> {
-    await (await this.#container('restart')).restart({ t: options.timeout ?? 10 })
-    if (options.wait ?? true) await this.waitUntilReady(options.timeout)
+    await (await this.#container('restart')).restart({ t: graceSeconds(options) })
+    if (options.wait ?? true) await this.waitUntilReady(options.readyTimeout)
   }
 
   /** Removes the container if this process started it; a no-op for handles rebuilt in test workers. */

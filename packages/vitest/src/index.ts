@@ -1,1 +1,5 @@
-export {}
+export { expect } from 'vitest'
+export { type PostgresFixture, type RabbitMQFixture, type RedisFixture, test } from './fixtures.js'
+export { faultlineMatchers } from './matchers/index.js'
+export type { FaultlineProvided } from './provided.js'
+export { Services, useServices } from './services.js'

@@ -1,0 +1,105 @@
+import {
+  type AnyService,
+  type PostgresService,
+  type RabbitMQService,
+  type RedisService,
+  type ServiceKind,
+  serviceFromInfo,
+} from '@faultline/containers'
+import { FaultlineError } from '@faultline/core'
+import { inject } from 'vitest'
+import './provided.js'
+
+type ByKind = { postgres: PostgresService; redis: RedisService; rabbitmq: RabbitMQService }
+const KIND_NAMES: Record<ServiceKind, string> = {
+  postgres: 'PostgreSQL',
+  redis: 'Redis',
+  rabbitmq: 'RabbitMQ',
+}
+
+/** The services the plugin started, as handles in this worker. */
+export class Services {
+  readonly #handles = new Map<string, AnyService>()
+
+  /** @internal */
+  constructor(handles: Iterable<AnyService>) {
+    for (const handle of handles) this.#handles.set(handle.name, handle)
+  }
+
+  /** The declared names. */
+  get names(): string[] {
+    return [...this.#handles.keys()]
+  }
+
+  /** The service declared under `name`; throws, naming the declared ones, when there is none. */
+  get(name: string): AnyService {
+    const handle = this.#handles.get(name)
+    if (handle) return handle
+    const declared =
+      this.names.length > 0 ? `declared services: ${this.names.join(', ')}` : 'no service is declared'
+    throw new FaultlineError(
+      'UNKNOWN_SERVICE',
+      `unknown service '${name}' (${declared}). Fix: declare it in vitest.config.ts, e.g. faultline({ services: { ${name}: postgres() } }).`,
+    )
+  }
+
+  /** The PostgreSQL service `name` (or the only one declared). */
+  postgres(name?: string): PostgresService {
+    return this.#ofKind('postgres', name)
+  }
+  /** The Redis service `name` (or the only one declared). */
+  redis(name?: string): RedisService {
+    return this.#ofKind('redis', name)
+  }
+  /** The RabbitMQ service `name` (or the only one declared). */
+  rabbitmq(name?: string): RabbitMQService {
+    return this.#ofKind('rabbitmq', name)
+  }
+
+  #ofKind<K extends ServiceKind>(kind: K, name?: string): ByKind[K] {
+    if (name !== undefined) {
+      const handle = this.get(name)
+      if (handle.info.kind !== kind) {
+        throw new FaultlineError(
+          'WRONG_SERVICE_KIND',
+          `service '${name}' is ${KIND_NAMES[handle.info.kind]}, not ${KIND_NAMES[kind]}`,
+        )
+      }
+      return handle as ByKind[K]
+    }
+    const matching = [...this.#handles.values()].filter((h) => h.info.kind === kind)
+    if (matching.length === 1) return matching[0] as ByKind[K]
+    throw new FaultlineError(
+      matching.length === 0 ? 'UNKNOWN_SERVICE' : 'AMBIGUOUS_SERVICE',
+      matching.length === 0
+        ? `no ${KIND_NAMES[kind]} service is declared. Fix: add one in vitest.config.ts, e.g. faultline({ services: { db: ${kind}() } }).`
+        : `${matching.length} ${KIND_NAMES[kind]} services are declared (${matching.map((h) => h.name).join(', ')}); ` +
+            `name the one you want: services.${kind}('${matching[0]?.name}').`,
+    )
+  }
+
+  /** Closes the admin connections the handles opened in this worker. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#handles.values()].map((h) => h.close()))
+  }
+}
+
+/**
+ * The services the Faultline plugin started for this run, usable in any test or hook.
+ * Throws when the plugin is not in the project's config.
+ */
+export function useServices(): Services {
+  let provided: ReturnType<typeof inject<'faultline'>> | undefined
+  try {
+    provided = inject('faultline')
+  } catch {
+    provided = undefined
+  }
+  if (!provided) {
+    throw new FaultlineError(
+      'PLUGIN_MISSING',
+      'the Faultline plugin is not configured for this project. Fix: add faultline({ services: { … } }) to the plugins of vitest.config.ts.',
+    )
+  }
+  return new Services(Object.values(provided.services).map(serviceFromInfo))
+}

@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { postgres } from '@faultline/containers'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+describe('PostgreSQL container chaos', () => {
+  let db: Awaited<ReturnType<ReturnType<typeof postgres>['start']>>
+
+  beforeAll(async () => {
+    db = await postgres().start('chaos-pg')
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  test('pause makes a query hang until unpause (a true black hole), then it answers', async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      await db.pause()
+      let settled = false
+      const pending = client.query('SELECT 42 AS answer').finally(() => {
+        settled = true
+      })
+      await sleep(1_000)
+      expect(settled).toBe(false)
+      await db.unpause()
+      const { rows } = await pending
+      expect(rows[0].answer).toBe(42)
+    } finally {
+      await client.end()
+    }
+  })
+
+  test('restart breaks open connections and the service answers again afterwards', async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    client.on('error', () => {})
+    await client.connect()
+    await db.restart({ timeout: 1_000 })
+    await expect(client.query('SELECT 1')).rejects.toThrow()
+    await client.end().catch(() => {})
+    const again = new pg.Client({ connectionString: db.url })
+    await again.connect()
+    const { rows } = await again.query('SELECT 1 AS one')
+    expect(rows[0].one).toBe(1)
+    await again.end()
+  })
+
+  test('stop then start keeps the data and the URL', async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    await client.query('CREATE TABLE kept (v text)')
+    await client.query("INSERT INTO kept VALUES ('durable')")
+    await client.end()
+    await db.stop()
+    await db.start()
+    const again = new pg.Client({ connectionString: db.url })
+    await again.connect()
+    const { rows } = await again.query('SELECT v FROM kept')
+    expect(rows).toEqual([{ v: 'durable' }])
+    await again.end()
+  })
+})

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { LABELS, redis, removeRunContainers, sweepOrphans } from '@faultline/containers'
+import { getContainerRuntimeClient } from 'testcontainers'
+import { describe, expect, test } from 'vitest'
+
+async function exists(id: string): Promise<boolean> {
+  const client = await getContainerRuntimeClient()
+  try {
+    await client.container.dockerode.getContainer(id).inspect()
+    return true
+  } catch {
+    return false
+  }
+}
+
+// A separate run: a Node process that starts a container, prints its id, and waits to be killed.
+const childRun = `
+import { redis } from '@faultline/containers'
+const service = await redis().start('orphan')
+console.log(service.info.containerId)
+setInterval(() => {}, 1000)
+`
+
+describe('reaper', () => {
+  test('a container of a run killed with SIGKILL is removed by the next sweep', async () => {
+    const env = { ...process.env }
+    delete env.FAULTLINE_RUN_ID
+    delete env.FAULTLINE_RUN_PID
+    const child = spawn(process.execPath, ['--input-type=module', '-e', childRun], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const lines = createInterface({ input: child.stdout })
+    const [id] = (await once(lines, 'line')) as [string]
+    expect(await exists(id)).toBe(true)
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+
+    // The killed run's container is still there — nothing ran to remove it — until a sweep.
+    expect(await exists(id)).toBe(true)
+    const { removed } = await sweepOrphans()
+    expect(removed).toContain(id)
+    expect(await exists(id)).toBe(false)
+  })
+
+  test('a sweep leaves the containers of live runs alone', async () => {
+    await using cache = await redis().start('live')
+    const { removed } = await sweepOrphans()
+    expect(removed).not.toContain(cache.info.containerId)
+    expect(await exists(cache.info.containerId!)).toBe(true)
+  })
+
+  test('a disposed service leaves no container behind', async () => {
+    let id: string | undefined
+    {
+      await using cache = await redis().start('disposed')
+      id = cache.info.containerId
+      expect(await exists(id!)).toBe(true)
+    }
+    expect(await exists(id!)).toBe(false)
+  })
+
+  test('containers carry the labels that name their run', async () => {
+    await using cache = await redis().start('labelled')
+    const client = await getContainerRuntimeClient()
+    const inspect = await client.container.dockerode.getContainer(cache.info.containerId!).inspect()
+    expect(inspect.Config.Labels[LABELS.run]).toBe(process.env.FAULTLINE_RUN_ID)
+    expect(inspect.Config.Labels[LABELS.service]).toBe('labelled')
+    expect(typeof removeRunContainers).toBe('function')
+  })
+})
