@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One entry point that works on a fresh machine: it provides Node 22+, a Docker engine, the local service
+# images, the npm dependencies and the build, then runs what you ask for.
+#
+#   bash scripts/run.sh examples   # run the examples (examples/*)
+#   bash scripts/run.sh test       # typecheck, lint, and every test (unit, integration, examples)
+#   bash scripts/run.sh bench      # the benchmarks, JSON in bench/results/
+#
+# Set FAULTLINE_SKIP_SETUP=1 to skip the Docker/images steps (e.g. with external services).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+what="${1:-test}"
+shift || true
+
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
+
+if [ "${FAULTLINE_SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/docker.sh
+  if ! command -v debootstrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+  # Where no registry is reachable, the official images cannot be pulled: build look-alikes locally.
+  if [ -z "${FAULTLINE_POSTGRES_IMAGE:-}" ]; then
+    bash scripts/images.sh >/dev/null
+    eval "$(bash scripts/images.sh --env)"
+  fi
+fi
+
+if [ "${CI:-}" = true ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build
+
+mkdir -p reports
+vitest_json() { # run vitest with a JSON report, then print the `N passed, N failed` line
+  local status=0
+  npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@" || status=$?
+  node scripts/summary.ts reports/vitest.json || status=1
+  return "$status"
+}
+
+case "$what" in
+  examples) vitest_json --project 'example-*' "$@" ;;
+  test)
+    npm run typecheck
+    npm run lint
+    status=0
+    vitest_json "$@" || status=$?
+    leftovers="$(docker ps -aq --filter label=dev.faultline.managed=true)"
+    if [ -n "$leftovers" ]; then
+      echo "run.sh: containers left after the run:" >&2
+      docker ps -a --filter label=dev.faultline.managed=true >&2
+      status=1
+    fi
+    exit "$status"
+    ;;
+  bench) npm run bench -- "$@" ;;
+  *) echo "run.sh: unknown command '$what' (examples, test or bench)" >&2; exit 2 ;;
+esac
