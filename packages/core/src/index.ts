@@ -1,1 +1,34 @@
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
+export {
+  type ArrivalRate,
+  arrivalSchedule,
+  constantRate,
+  exponentialRate,
+  poissonArrivals,
+  type RatePhase,
+  rampRate,
+  rateDuration,
+  ratePhases,
+  stepRates,
+} from './load/arrivals.js'
+export { errorKind } from './load/error-kind.js'
+export { load } from './load/load.js'
+export type { ClosedLoadOptions, CommonLoadOptions, LoadOptions, OpenLoadOptions } from './load/options.js'
+export { LoadRecorder, type LoadRecorderOptions, type LoadSample } from './load/recorder.js'
+export {
+  isLoadReport,
+  type LatencySummaryJSON,
+  type LoadModel,
+  LoadReport,
+  type LoadReportInit,
+  type LoadReportJSON,
+  type LoadSeriesPoint,
+  type LoadSource,
+} from './load/report.js'
+export { formatSummary } from './load/summary.js'
+export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'
+export { createRandom, type Random, randomSeed } from './random.js'
+export { formatCount, formatMs, formatRate, formatRatio, formatSeconds } from './stats/format.js'
+export { LatencyHistogram, type LatencyHistogramJSON } from './stats/histogram.js'
+export { checkPercentile, minSamplesFor, percentileName } from './stats/percentile.js'
+export { Timeline, type TimelineEntry, type TimelineMark } from './timeline.js'

@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { FaultlineArgumentError } from '../errors.js'
+import { rampRate } from './arrivals.js'
+import { load } from './load.js'
+import type { LoadOptions } from './options.js'
+
+describe('load, closed model', () => {
+  it('keeps exactly `concurrency` calls in flight and stops at `count`', async () => {
+    let inFlight = 0
+    let most = 0
+    const report = await load(
+      async () => {
+        most = Math.max(most, ++inFlight)
+        await sleep(2)
+        inFlight--
+      },
+      { concurrency: 4, count: 40 },
+    )
+    expect(most).toBe(4)
+    expect(report.count).toBe(40)
+    expect(report.model).toBe('closed')
+    expect(report.p50).toBeGreaterThanOrEqual(1.5)
+  })
+
+  it('stops starting calls at `duration`, even for a task that resolves at once', async () => {
+    const report = await load(() => undefined, { concurrency: 2, duration: 200 })
+    expect(report.count).toBeGreaterThan(100)
+    expect(report.durationMs).toBeGreaterThanOrEqual(199)
+    expect(report.durationMs).toBeLessThan(1000)
+  })
+
+  it('groups errors by kind and counts the error rate', async () => {
+    const report = await load(
+      ({ index }) => {
+        if (index % 4 === 0) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' })
+        if (index % 4 === 1) return Promise.reject(new TypeError('bad'))
+      },
+      { concurrency: 1, count: 100 },
+    )
+    expect(report.errorsByKind).toEqual({ ECONNRESET: 25, TypeError: 25 })
+    expect(report.errorRate).toBe(0.5)
+    expect(report.ok).toBe(50)
+  })
+
+  it('fails a call slower than `timeout` with kind `timeout` and aborts its signal', async () => {
+    let aborted = 0
+    const report = await load(
+      ({ signal }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted++
+            resolve()
+          })
+        }),
+      { concurrency: 2, count: 2, timeout: 50 },
+    )
+    expect(report.errorsByKind).toEqual({ timeout: 2 })
+    expect(aborted).toBe(2)
+    expect(report.max).toBeGreaterThanOrEqual(45)
+  })
+
+  it('records calls still hanging after the grace period as `unfinished`, bounded in time', async () => {
+    const started = performance.now()
+    const report = await load(() => new Promise(() => {}), {
+      concurrency: 3,
+      duration: 100,
+      gracefulStop: 100,
+    })
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(report.errorsByKind).toEqual({ unfinished: 3 })
+    expect(report.min).toBeGreaterThanOrEqual(190)
+  })
+
+  it('rejects with the reason when its signal aborts, and aborts the calls in flight', async () => {
+    const controller = new AbortController()
+    let callAborted = false
+    const run = load(
+      ({ signal }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            callAborted = true
+            resolve()
+          })
+        }),
+      { concurrency: 1, duration: 10_000, signal: controller.signal },
+    )
+    setTimeout(() => controller.abort(new Error('stop')), 50)
+    await expect(run).rejects.toThrowError('stop')
+    expect(callAborted).toBe(true)
+    await expect(
+      load(() => undefined, { concurrency: 1, count: 1, signal: AbortSignal.abort() }),
+    ).rejects.toThrow()
+  })
+})
+
+describe('load, open model', () => {
+  it('keeps its arrival rate whatever the calls take', async () => {
+    const report = await load(() => sleep(20), { rate: 500, duration: 1000 })
+    expect(report.model).toBe('open')
+    expect(report.count + report.dropped).toBe(500)
+    expect(report.dropped).toBe(0)
+    expect(report.schedulingLag?.count).toBe(500)
+  })
+
+  it('drops arrivals that find `maxInFlight` calls running', async () => {
+    const report = await load(() => sleep(700), { rate: 100, duration: 500, maxInFlight: 10 })
+    expect(report.count).toBe(10)
+    expect(report.dropped).toBe(40)
+    expect(report.series[0]?.dropped).toBe(40)
+  })
+
+  it('follows a ramp and stops at the end of the profile without a duration', async () => {
+    const report = await load(() => undefined, { rate: rampRate(0, 400, 500) })
+    expect(report.count).toBe(100)
+  })
+
+  it('mixes weighted tasks by the seed and reports per tag', async () => {
+    const mix = [
+      { tag: 'login', weight: 10, run: () => undefined },
+      { tag: 'read', weight: 70, run: () => undefined },
+      { tag: 'refresh', weight: 15, run: () => undefined },
+      {
+        tag: 'logout',
+        weight: 5,
+        run: () => {
+          throw new Error('gone')
+        },
+      },
+    ]
+    const a = await load(mix, { rate: 4000, duration: 500, seed: 42 })
+    const b = await load(mix, { rate: 4000, duration: 500, seed: 42 })
+    expect(a.tags).toEqual(expect.arrayContaining(['login', 'read', 'refresh', 'logout']))
+    expect(a.seed).toBe(42)
+    const counts = a.tags.map((t) => a.tag(t).count)
+    expect(counts).toEqual(b.tags.map((t) => b.tag(t).count))
+    expect(a.count).toBe(2000)
+    expect(a.tag('read').count / a.count).toBeGreaterThan(0.65)
+    expect(a.tag('read').count / a.count).toBeLessThan(0.75)
+    expect(a.tag('logout').errorRate).toBe(1)
+    expect(a.tag('login').errorRate).toBe(0)
+    expect(a.errors).toBe(a.tag('logout').count)
+    expect(() => a.tag('signup')).toThrowError(/^tag: no calls tagged "signup"; tags are (\w+, ){3}\w+$/)
+  })
+})
+
+describe('load, bad input', () => {
+  const cases: [string, LoadOptions, string][] = [
+    ['no bound', { concurrency: 1 }, 'options.duration: a run needs a bound'],
+    [
+      'negative rate',
+      { rate: -5, duration: 100 },
+      'options.rate: must be a rate of arrivals per second >= 0, got -5',
+    ],
+    ['no model', {} as LoadOptions, 'options: give concurrency (closed model'],
+    ['both models', { concurrency: 1, rate: 1, duration: 1 } as unknown as LoadOptions, 'not both'],
+    [
+      'zero concurrency',
+      { concurrency: 0, count: 1 },
+      'options.concurrency: must be a positive integer, got 0',
+    ],
+    ['negative duration', { concurrency: 1, duration: -1 }, 'options.duration: must be a positive number'],
+    [
+      'fractional count',
+      { concurrency: 1, count: 1.5 },
+      'options.count: must be a positive integer, got 1.5',
+    ],
+  ]
+  it.each(cases)('throws a clear error naming the argument: %s', (_, options, message) => {
+    expect(() => load(() => undefined, options)).toThrowError(FaultlineArgumentError)
+    expect(() => load(() => undefined, options)).toThrowError(message)
+  })
+
+  it('names the bad task of a mix', () => {
+    expect(() =>
+      load([{ tag: 'a', weight: -1, run: () => undefined }], { concurrency: 1, count: 1 }),
+    ).toThrowError('target[0].weight: must be a number > 0, got -1')
+  })
+})

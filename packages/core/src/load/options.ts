@@ -1,0 +1,167 @@
+import { FaultlineArgumentError } from '../errors.js'
+import { type ArrivalRate, constantRate, rateDuration } from './arrivals.js'
+
+/** Options every load run takes. Durations are in ms. */
+export interface CommonLoadOptions {
+  /** Start new calls for this long (ms). A run needs a `duration`, a `count`, or a finite rate profile. */
+  readonly duration?: number
+  /** Start at most this many calls (arrivals, in the open model, dropped ones included). */
+  readonly count?: number
+  /** Hard bound on the time spent starting calls, whatever else is set (default 60,000 ms). */
+  readonly maxDuration?: number
+  /** After the last start, how long to wait for calls in flight before recording them as `unfinished` (default 5,000 ms). */
+  readonly gracefulStop?: number
+  /** A call slower than this fails with kind `timeout` and its signal is aborted (default: none). */
+  readonly timeout?: number
+  /** Aborting it stops the run: calls in flight are aborted and `load` rejects with the signal's reason. */
+  readonly signal?: AbortSignal
+  /** Seed of every random choice (task mix, Poisson arrivals); recorded in the report (default: random). */
+  readonly seed?: number
+  /** A name for the report and its summary. */
+  readonly name?: string
+  /** Width of one point of the report's time series (default 1,000 ms). */
+  readonly interval?: number
+}
+
+/**
+ * Closed model: `concurrency` calls in flight; each finished call starts the next. Latency is measured
+ * from the actual start, so a stalled system also slows the load down (use the open model to see stalls).
+ */
+export interface ClosedLoadOptions extends CommonLoadOptions {
+  readonly concurrency: number
+  readonly rate?: undefined
+}
+
+/**
+ * Open model: calls arrive at `rate` (per second, or a profile such as `rampRate`) whatever the system
+ * does; latency is measured from the intended start. Arrivals that find `maxInFlight` calls still
+ * running are dropped (counted, not started).
+ */
+export interface OpenLoadOptions extends CommonLoadOptions {
+  readonly rate: number | ArrivalRate
+  /** Most calls in flight at once; arrivals beyond are dropped (default 1,000). */
+  readonly maxInFlight?: number
+  readonly concurrency?: undefined
+}
+
+export type LoadOptions = ClosedLoadOptions | OpenLoadOptions
+
+/** Options after checking, with defaults applied. */
+export interface ResolvedLoadOptions {
+  readonly model: 'closed' | 'open'
+  readonly concurrency: number
+  readonly rate: ArrivalRate
+  readonly maxInFlight: number
+  /** When to stop starting calls (ms from the start). */
+  readonly startWindowMs: number
+  readonly count: number
+  readonly gracefulStop: number
+  readonly timeout: number | undefined
+  readonly signal: AbortSignal | undefined
+  readonly seed: number | undefined
+  readonly name: string | undefined
+  readonly interval: number
+}
+
+type Callee = (...args: never[]) => unknown
+
+const isPositive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0
+const isPositiveInteger = (n: unknown): n is number => isPositive(n) && Number.isInteger(n)
+
+function ms(options: object, key: string, callee: Callee, allowZero = false): number | undefined {
+  const value = (options as Record<string, unknown>)[key]
+  if (value === undefined) return undefined
+  const ok = allowZero ? typeof value === 'number' && Number.isFinite(value) && value >= 0 : isPositive(value)
+  if (!ok) {
+    const what = allowZero ? 'a number of ms >= 0' : 'a positive number of ms'
+    throw new FaultlineArgumentError(`options.${key}`, `must be ${what}, got ${String(value)}`, callee)
+  }
+  return value as number
+}
+
+function integer(options: object, key: string, callee: Callee): number | undefined {
+  const value = (options as Record<string, unknown>)[key]
+  if (value === undefined) return undefined
+  if (!isPositiveInteger(value)) {
+    throw new FaultlineArgumentError(
+      `options.${key}`,
+      `must be a positive integer, got ${String(value)}`,
+      callee,
+    )
+  }
+  return value
+}
+
+function checkRateOption(rate: unknown, callee: Callee): ArrivalRate {
+  if (typeof rate === 'number') {
+    if (!Number.isFinite(rate) || rate < 0) {
+      throw new FaultlineArgumentError(
+        'options.rate',
+        `must be a rate of arrivals per second >= 0, got ${String(rate)}`,
+        callee,
+      )
+    }
+    return constantRate(rate)
+  }
+  if (typeof rate !== 'object' || rate === null || !Array.isArray((rate as ArrivalRate).phases)) {
+    throw new FaultlineArgumentError(
+      'options.rate',
+      'must be arrivals per second or a profile from constantRate, rampRate, stepRates, exponentialRate',
+      callee,
+    )
+  }
+  return rate as ArrivalRate
+}
+
+/** Checks `load`'s options, naming the wrong argument, and fills in defaults. */
+export function resolveLoadOptions(options: LoadOptions, callee: Callee): ResolvedLoadOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new FaultlineArgumentError('options', 'must be an object with concurrency or rate', callee)
+  }
+  const hasConcurrency = options.concurrency !== undefined
+  const hasRate = options.rate !== undefined
+  if (hasConcurrency === hasRate) {
+    throw new FaultlineArgumentError(
+      'options',
+      hasRate
+        ? 'give either concurrency (closed model) or rate (open model), not both'
+        : 'give concurrency (closed model: N calls in flight) or rate (open model: arrivals per second)',
+      callee,
+    )
+  }
+  const concurrency = hasConcurrency ? integer(options, 'concurrency', callee)! : 0
+  const rate = hasRate ? checkRateOption(options.rate, callee) : constantRate(0)
+  const duration = ms(options, 'duration', callee)
+  const count = integer(options, 'count', callee)
+  const maxDuration = ms(options, 'maxDuration', callee) ?? 60_000
+  const profile = hasRate ? rateDuration(rate) : Number.POSITIVE_INFINITY
+  if (duration === undefined && count === undefined && !Number.isFinite(profile)) {
+    throw new FaultlineArgumentError(
+      'options.duration',
+      'a run needs a bound: give options.duration (ms) or options.count (calls)',
+      callee,
+    )
+  }
+  const seed = (options as { seed?: unknown }).seed
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0)) {
+    throw new FaultlineArgumentError('options.seed', `must be an integer >= 0, got ${String(seed)}`, callee)
+  }
+  const signal = options.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new FaultlineArgumentError('options.signal', 'must be an AbortSignal', callee)
+  }
+  return {
+    model: hasRate ? 'open' : 'closed',
+    concurrency,
+    rate,
+    maxInFlight: hasRate ? (integer(options, 'maxInFlight', callee) ?? 1000) : concurrency,
+    startWindowMs: Math.min(duration ?? Number.POSITIVE_INFINITY, profile, maxDuration),
+    count: count ?? Number.POSITIVE_INFINITY,
+    gracefulStop: ms(options, 'gracefulStop', callee, true) ?? 5000,
+    timeout: ms(options, 'timeout', callee),
+    signal,
+    seed,
+    name: options.name,
+    interval: ms(options, 'interval', callee) ?? 1000,
+  }
+}

@@ -1,0 +1,171 @@
+import { FaultlineArgumentError } from '../errors.js'
+import { LatencyHistogram } from '../stats/histogram.js'
+import { StatsCell } from './cell.js'
+import { type LoadModel, LoadReport, type LoadSeriesPoint, type LoadSource } from './report.js'
+
+/** Who made the samples; copied into the report. */
+export interface LoadRecorderOptions {
+  readonly source?: LoadSource
+  readonly model?: LoadModel
+  /** What one sample is called in messages (default `calls`). */
+  readonly unit?: string
+  readonly name?: string
+  readonly seed?: number
+  readonly target?: string
+  /** Width of one point of the time series (ms, default 1,000). */
+  readonly intervalMs?: number
+  /** Epoch ms of the start of the run (default: when the recorder is created). */
+  readonly startedAt?: number
+}
+
+/** One completed call. */
+export interface LoadSample {
+  /** When the call started, or should have started in the open model: ms from the start of the run. */
+  readonly startMs: number
+  readonly latencyMs: number
+  /** The kind of failure (see `errorKind`); absent when the call succeeded. */
+  readonly error?: string
+  readonly tag?: string
+}
+
+class Track {
+  readonly totals = new StatsCell()
+  readonly intervals: StatsCell[] = []
+
+  cell(startMs: number, intervalMs: number): StatsCell {
+    const index = Math.max(0, Math.floor(startMs / intervalMs))
+    let cell = this.intervals[index]
+    if (!cell) {
+      cell = new StatsCell()
+      this.intervals[index] = cell
+    }
+    return cell
+  }
+}
+
+/**
+ * Collects samples into a `LoadReport`. The load engines use it; so can code that measures calls
+ * itself (another load tool, a replayed log) to get the same report and matchers.
+ *
+ * @example
+ * const recorder = new LoadRecorder({ unit: 'requests', seed: 42 })
+ * recorder.record({ startMs: 0, latencyMs: 12 })
+ * recorder.record({ startMs: 5, latencyMs: 30, error: 'HTTP 503', tag: 'login' })
+ * const report = recorder.finish(1_000)
+ */
+export class LoadRecorder {
+  readonly #options: LoadRecorderOptions
+  readonly #intervalMs: number
+  readonly #startedAt: number
+  readonly #all = new Track()
+  readonly #tags = new Map<string, Track>()
+  readonly #lag = new LatencyHistogram()
+  #lagged = false
+
+  constructor(options: LoadRecorderOptions = {}) {
+    const intervalMs = options.intervalMs ?? 1000
+    if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+      throw new FaultlineArgumentError(
+        'options.interval',
+        `must be a positive number of ms, got ${intervalMs}`,
+      )
+    }
+    this.#options = options
+    this.#intervalMs = intervalMs
+    this.#startedAt = options.startedAt ?? Date.now()
+  }
+
+  /** Records one completed call. */
+  record(sample: LoadSample): void {
+    this.#into(this.#all, sample)
+    if (sample.tag !== undefined) this.#into(this.#track(sample.tag), sample)
+  }
+
+  /** Records an arrival that could not start (the open model's limit of calls in flight was reached). */
+  drop(startMs: number, tag?: string): void {
+    this.#all.totals.dropped++
+    this.#all.cell(startMs, this.#intervalMs).dropped++
+    if (tag !== undefined) {
+      const track = this.#track(tag)
+      track.totals.dropped++
+      track.cell(startMs, this.#intervalMs).dropped++
+    }
+  }
+
+  /** Records how late (ms) a call started against its schedule (open model). */
+  lag(ms: number): void {
+    this.#lag.record(ms)
+    this.#lagged = true
+  }
+
+  /** Builds the report of a run that lasted `durationMs`. */
+  finish(durationMs: number): LoadReport {
+    const tags = new Map<string, LoadReport>()
+    for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, durationMs, tag))
+    return this.#report(this.#all, durationMs, undefined, tags)
+  }
+
+  #track(tag: string): Track {
+    let track = this.#tags.get(tag)
+    if (!track) {
+      track = new Track()
+      this.#tags.set(tag, track)
+    }
+    return track
+  }
+
+  #into(track: Track, sample: LoadSample): void {
+    track.totals.record(sample.latencyMs, sample.error)
+    track.cell(sample.startMs, this.#intervalMs).record(sample.latencyMs, sample.error)
+  }
+
+  #report(track: Track, durationMs: number, tag?: string, tags?: Map<string, LoadReport>): LoadReport {
+    const o = this.#options
+    return new LoadReport({
+      ...(o.name === undefined ? {} : { name: o.name }),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(o.target === undefined ? {} : { target: o.target }),
+      ...(tag === undefined ? {} : { tag }),
+      ...(tags === undefined ? {} : { tags }),
+      ...(this.#lagged && tag === undefined ? { schedulingLag: this.#lag } : {}),
+      source: o.source ?? 'function',
+      model: o.model ?? 'closed',
+      unit: o.unit ?? 'calls',
+      startedAt: this.#startedAt,
+      durationMs,
+      intervalMs: this.#intervalMs,
+      totals: track.totals,
+      series: series(track.intervals, durationMs, this.#intervalMs),
+    })
+  }
+}
+
+const orNull = (n: number): number | null => (Number.isFinite(n) ? n : null)
+
+function series(cells: StatsCell[], durationMs: number, intervalMs: number): LoadSeriesPoint[] {
+  const length = Math.max(cells.length, Math.ceil(durationMs / intervalMs))
+  const points: LoadSeriesPoint[] = []
+  for (let i = 0; i < length; i++) {
+    const cell = cells[i] ?? new StatsCell()
+    const startMs = i * intervalMs
+    const endMs = startMs + intervalMs
+    const count = cell.ok + cell.errors
+    // The last interval may be shorter than the others: rate it over the part the run covered.
+    const span = durationMs > startMs ? Math.min(endMs, durationMs) - startMs : intervalMs
+    points.push({
+      startMs,
+      endMs,
+      count,
+      ok: cell.ok,
+      errors: cell.errors,
+      dropped: cell.dropped,
+      throughput: count / (span / 1000),
+      mean: orNull(cell.latency.mean),
+      p50: orNull(cell.latency.percentile(50)),
+      p95: orNull(cell.latency.percentile(95)),
+      p99: orNull(cell.latency.percentile(99)),
+      max: orNull(cell.latency.max),
+    })
+  }
+  return points
+}

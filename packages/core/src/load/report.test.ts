@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { LoadRecorder } from './recorder.js'
+import { isLoadReport, LoadReport } from './report.js'
+
+// A report from known samples: 1,000 calls over 10 s, latencies 1..1,000 ms, every 50th one failing,
+// every 4th tagged "login", and 5 dropped arrivals in the last second.
+function knownReport(): LoadReport {
+  const recorder = new LoadRecorder({
+    name: 'checkout',
+    seed: 42,
+    startedAt: 0,
+    unit: 'calls',
+    model: 'open',
+  })
+  for (let i = 0; i < 1000; i++) {
+    recorder.record({
+      startMs: i * 10,
+      latencyMs: i + 1,
+      ...(i % 50 === 49 ? { error: i % 100 === 99 ? 'HTTP 503' : 'ECONNRESET' } : {}),
+      tag: i % 4 === 0 ? 'login' : 'read',
+    })
+  }
+  for (let i = 0; i < 5; i++) recorder.drop(9500, 'read')
+  recorder.lag(0.1)
+  recorder.lag(0.4)
+  return recorder.finish(10_000)
+}
+
+// Percentiles come from HdrHistogram: the top of the value's bucket, never below it and within 0.1 %.
+const within = (expected: number) => ({
+  asymmetricMatch: (n: number) => n >= expected && n <= expected * 1.001,
+  toString: () => `within 0.1 % above ${expected}`,
+})
+
+describe('LoadReport', () => {
+  it('reports counts, rates and percentiles', () => {
+    const r = knownReport()
+    expect(isLoadReport(r)).toBe(true)
+    expect(isLoadReport({})).toBe(false)
+    expect([r.count, r.ok, r.errors, r.dropped]).toEqual([1000, 980, 20, 5])
+    expect(r.errorRate).toBe(0.02)
+    expect(r.throughput).toBe(100)
+    expect(r.errorsByKind).toEqual({ ECONNRESET: 10, 'HTTP 503': 10 })
+    expect(r.p50).toEqual(within(500))
+    expect(r.p95).toEqual(within(950))
+    expect(r.p99).toEqual(within(990))
+    expect(r.percentile(99.9)).toEqual(within(999))
+    expect([r.min, r.max, r.mean]).toEqual([1, 1000, 500.5])
+    expect(r.tag('login').count).toBe(250)
+    expect(r.tag('read').dropped).toBe(5)
+    expect(r.schedulingLag?.max).toBe(0.4)
+  })
+
+  it('has one series point per interval, by intended start', () => {
+    const r = knownReport()
+    expect(r.series).toHaveLength(10)
+    expect(r.series[0]).toEqual({
+      startMs: 0,
+      endMs: 1000,
+      count: 100,
+      ok: 98,
+      errors: 2,
+      dropped: 0,
+      throughput: 100,
+      mean: 50.5,
+      p50: within(50),
+      p95: within(95),
+      p99: within(99),
+      max: 100,
+    })
+    expect(r.series[9]?.dropped).toBe(5)
+    expect(r.tag('login').series[0]?.count).toBe(25)
+  })
+
+  it('survives JSON, tags and histograms included', () => {
+    const r = knownReport()
+    const json = JSON.parse(JSON.stringify(r))
+    expect(json.latency.p95).toEqual(within(950))
+    expect(json.tags.login.count).toBe(250)
+    const again = LoadReport.fromJSON(json)
+    expect(again.toJSON()).toEqual(r.toJSON())
+    expect(again.percentile(97.5)).toBe(r.percentile(97.5))
+    expect(again.tag('read').errorsByKind).toEqual(r.tag('read').errorsByKind)
+  })
+
+  it('prints a plain-text summary', () => {
+    expect(knownReport().summary()).toMatchInlineSnapshot(`
+      "load "checkout" (open model, function) 10.0 s, seed 42
+        1,000 calls  100/s  errors 20 (2 %)  dropped 5
+        latency  min 1 ms  p50 500 ms  p95 950 ms  p99 990 ms  p99.9 999 ms  max 1,000 ms  mean 501 ms
+        errors   ECONNRESET 10, HTTP 503 10
+        schedule lag  p50 0.1 ms  p99 0.4 ms  max 0.4 ms
+        [login]  250 calls  25/s  errors 0 (0 %)
+        [login]  latency  min 1 ms  p50 497 ms  p95 949 ms  p99 989 ms  p99.9 997 ms  max 997 ms  mean 499 ms
+        [read]  750 calls  75/s  errors 20 (2.67 %)  dropped 5
+        [read]  latency  min 2 ms  p50 500 ms  p95 951 ms  p99 991 ms  p99.9 1,000 ms  max 1,000 ms  mean 501 ms"
+    `)
+  })
+})

@@ -1,0 +1,326 @@
+import { FaultlineArgumentError } from '../errors.js'
+import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
+import { StatsCell } from './cell.js'
+import { formatSummary } from './summary.js'
+
+const brand = Symbol.for('faultline.load-report')
+
+/** Where the load came from: the function engine of `@faultline/core` or HTTP through `@faultline/http`. */
+export type LoadSource = 'function' | 'http'
+/** Closed: a fixed number of calls in flight. Open: calls arrive at a rate, whatever the system does. */
+export type LoadModel = 'closed' | 'open'
+
+/** One interval of the time series: the calls whose (intended) start fell in [startMs, endMs). */
+export interface LoadSeriesPoint {
+  /** Offset from the start of the run (ms). */
+  readonly startMs: number
+  readonly endMs: number
+  readonly count: number
+  readonly ok: number
+  readonly errors: number
+  readonly dropped: number
+  /** Completed calls per second in this interval. */
+  readonly throughput: number
+  /** Latencies (ms) of this interval; null when no call completed in it. */
+  readonly mean: number | null
+  readonly p50: number | null
+  readonly p95: number | null
+  readonly p99: number | null
+  readonly max: number | null
+}
+
+/** The latency summary in a report's JSON (ms); null when nothing completed. */
+export interface LatencySummaryJSON {
+  readonly min: number | null
+  readonly mean: number | null
+  readonly sd: number | null
+  readonly p50: number | null
+  readonly p90: number | null
+  readonly p95: number | null
+  readonly p99: number | null
+  readonly p999: number | null
+  readonly max: number | null
+}
+
+/** A load report as JSON: readable numbers first, then the histograms to rebuild it with `LoadReport.fromJSON`. */
+export interface LoadReportJSON {
+  readonly version: 1
+  readonly name?: string
+  readonly source: LoadSource
+  readonly model: LoadModel
+  readonly unit: string
+  readonly seed?: number
+  readonly target?: string
+  readonly tag?: string
+  readonly startedAt: number
+  readonly durationMs: number
+  readonly intervalMs: number
+  readonly count: number
+  readonly ok: number
+  readonly errors: number
+  readonly dropped: number
+  readonly errorRate: number
+  readonly throughput: number
+  readonly latency: LatencySummaryJSON
+  readonly errorsByKind: Readonly<Record<string, number>>
+  readonly schedulingLag?: LatencySummaryJSON
+  readonly series: readonly LoadSeriesPoint[]
+  readonly tags: Readonly<Record<string, LoadReportJSON>>
+  readonly histogram: LatencyHistogramJSON
+  readonly schedulingLagHistogram?: LatencyHistogramJSON
+}
+
+/** Everything a report is built from; produced by the load engines and by `LoadRecorder`. */
+export interface LoadReportInit {
+  readonly name?: string
+  readonly source: LoadSource
+  readonly model: LoadModel
+  /** What one sample is called in messages: `calls`, `requests`. */
+  readonly unit: string
+  readonly seed?: number
+  readonly target?: string
+  readonly tag?: string
+  /** Epoch ms of the start of the run. */
+  readonly startedAt: number
+  readonly durationMs: number
+  readonly intervalMs: number
+  readonly totals: StatsCell
+  readonly series: readonly LoadSeriesPoint[]
+  readonly tags?: ReadonlyMap<string, LoadReport>
+  readonly schedulingLag?: LatencyHistogram
+}
+
+/**
+ * What a load run measured, for function and HTTP load alike: a latency histogram (any percentile),
+ * outcome counts, errors by kind, dropped arrivals, per-tag reports, a per-interval series and JSON.
+ *
+ * Latency is from the intended start in the open model (so stalls cannot hide) and from the actual start
+ * in the closed model. `count` is completed calls (ok + errors); dropped arrivals never started.
+ *
+ * @example
+ * const report = await load(() => fetch(url), { concurrency: 10, duration: 5_000 })
+ * report.p95                      // ms
+ * report.percentile(99.9)         // ms
+ * report.tag('login').errorRate   // 0..1
+ * console.log(report.summary())
+ * JSON.stringify(report)          // LoadReportJSON
+ */
+export class LoadReport {
+  readonly [brand] = true
+  readonly name: string | undefined
+  readonly source: LoadSource
+  readonly model: LoadModel
+  readonly unit: string
+  /** The seed of every random choice in the run (task mix, Poisson arrivals); replay with `seed`. */
+  readonly seed: number | undefined
+  readonly target: string | undefined
+  /** The tag this report is restricted to, for `report.tag(name)`. */
+  readonly tagName: string | undefined
+  readonly startedAt: number
+  readonly durationMs: number
+  readonly intervalMs: number
+  /** Per-interval series (for charts): one point per `intervalMs` of the run. */
+  readonly series: readonly LoadSeriesPoint[]
+  readonly #totals: StatsCell
+  readonly #tags: ReadonlyMap<string, LoadReport>
+  readonly #lag: LatencyHistogram | undefined
+
+  constructor(init: LoadReportInit) {
+    this.name = init.name
+    this.source = init.source
+    this.model = init.model
+    this.unit = init.unit
+    this.seed = init.seed
+    this.target = init.target
+    this.tagName = init.tag
+    this.startedAt = init.startedAt
+    this.durationMs = init.durationMs
+    this.intervalMs = init.intervalMs
+    this.series = init.series
+    this.#totals = init.totals
+    this.#tags = init.tags ?? new Map()
+    this.#lag = init.schedulingLag
+  }
+
+  /** The latency histogram (ms) of every completed call. */
+  get latency(): LatencyHistogram {
+    return this.#totals.latency
+  }
+  /** Completed calls: ok + errors. */
+  get count(): number {
+    return this.#totals.ok + this.#totals.errors
+  }
+  get ok(): number {
+    return this.#totals.ok
+  }
+  get errors(): number {
+    return this.#totals.errors
+  }
+  /** Arrivals of the open model that could not start (too many in flight). */
+  get dropped(): number {
+    return this.#totals.dropped
+  }
+  /** errors / count, in [0, 1]; 0 when nothing completed. */
+  get errorRate(): number {
+    const count = this.count
+    return count === 0 ? 0 : this.#totals.errors / count
+  }
+  /** Completed calls per second over the run. */
+  get throughput(): number {
+    return this.durationMs > 0 ? this.count / (this.durationMs / 1000) : 0
+  }
+  /** Errors grouped by kind (error code, class name, `HTTP 503`, `timeout`...). */
+  get errorsByKind(): Readonly<Record<string, number>> {
+    return Object.fromEntries([...this.#totals.errorsByKind].sort((a, b) => b[1] - a[1]))
+  }
+
+  /**
+   * The latency (ms) at a percentile between 0 and 100, e.g. `percentile(99.9)`.
+   * Within 0.1 % of the exact nearest-rank value; NaN when nothing completed.
+   */
+  percentile(percentile: number): number {
+    return this.#totals.latency.percentile(percentile)
+  }
+  get p50(): number {
+    return this.percentile(50)
+  }
+  get p90(): number {
+    return this.percentile(90)
+  }
+  get p95(): number {
+    return this.percentile(95)
+  }
+  get p99(): number {
+    return this.percentile(99)
+  }
+  get p999(): number {
+    return this.percentile(99.9)
+  }
+  get min(): number {
+    return this.#totals.latency.min
+  }
+  get mean(): number {
+    return this.#totals.latency.mean
+  }
+  get max(): number {
+    return this.#totals.latency.max
+  }
+  get sd(): number {
+    return this.#totals.latency.sd
+  }
+
+  /** How late the open model started calls against their schedule (ms); absent for the closed model. */
+  get schedulingLag(): LatencyHistogram | undefined {
+    return this.#lag
+  }
+
+  /** Tags seen in the run, in order of first appearance. */
+  get tags(): readonly string[] {
+    return [...this.#tags.keys()]
+  }
+
+  /**
+   * The report restricted to the calls of one tag of a weighted mix.
+   *
+   * @example
+   * expect(report.tag('login')).toHavePercentileBelow(95, 300)
+   */
+  tag(name: string): LoadReport {
+    const report = this.#tags.get(name)
+    if (!report) {
+      const known = this.tags.length === 0 ? 'the run had no tags' : `tags are ${this.tags.join(', ')}`
+      throw new FaultlineArgumentError('tag', `no calls tagged "${name}"; ${known}`, this.tag)
+    }
+    return report
+  }
+
+  /** A plain-text summary for the terminal. */
+  summary(): string {
+    return formatSummary(this)
+  }
+
+  toJSON(): LoadReportJSON {
+    const optional = {
+      ...(this.name === undefined ? {} : { name: this.name }),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.target === undefined ? {} : { target: this.target }),
+      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
+    }
+    return {
+      version: 1,
+      ...optional,
+      source: this.source,
+      model: this.model,
+      unit: this.unit,
+      startedAt: this.startedAt,
+      durationMs: this.durationMs,
+      intervalMs: this.intervalMs,
+      count: this.count,
+      ok: this.ok,
+      errors: this.errors,
+      dropped: this.dropped,
+      errorRate: this.errorRate,
+      throughput: this.throughput,
+      latency: summarize(this.latency),
+      errorsByKind: this.errorsByKind,
+      ...(this.#lag ? { schedulingLag: summarize(this.#lag) } : {}),
+      series: this.series,
+      tags: Object.fromEntries([...this.#tags].map(([tag, report]) => [tag, report.toJSON()])),
+      histogram: this.latency.toJSON(),
+      ...(this.#lag ? { schedulingLagHistogram: this.#lag.toJSON() } : {}),
+    }
+  }
+
+  /**
+   * Rebuilds a report from its JSON, e.g. one saved by an earlier run.
+   *
+   * @example
+   * const again = LoadReport.fromJSON(JSON.parse(JSON.stringify(report)))
+   */
+  static fromJSON(json: LoadReportJSON): LoadReport {
+    const totals = new StatsCell(LatencyHistogram.fromJSON(json.histogram))
+    totals.ok = json.ok
+    totals.errors = json.errors
+    totals.dropped = json.dropped
+    for (const [kind, n] of Object.entries(json.errorsByKind)) totals.errorsByKind.set(kind, n)
+    return new LoadReport({
+      ...(json.name === undefined ? {} : { name: json.name }),
+      ...(json.seed === undefined ? {} : { seed: json.seed }),
+      ...(json.target === undefined ? {} : { target: json.target }),
+      ...(json.tag === undefined ? {} : { tag: json.tag }),
+      source: json.source,
+      model: json.model,
+      unit: json.unit,
+      startedAt: json.startedAt,
+      durationMs: json.durationMs,
+      intervalMs: json.intervalMs,
+      totals,
+      series: json.series,
+      tags: new Map(Object.entries(json.tags).map(([tag, t]) => [tag, LoadReport.fromJSON(t)])),
+      ...(json.schedulingLagHistogram
+        ? { schedulingLag: LatencyHistogram.fromJSON(json.schedulingLagHistogram) }
+        : {}),
+    })
+  }
+}
+
+/** True for a `LoadReport`, even one from another copy of `@faultline/core`. */
+export function isLoadReport(value: unknown): value is LoadReport {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+}
+
+const orNull = (n: number): number | null => (Number.isFinite(n) ? n : null)
+
+function summarize(h: LatencyHistogram): LatencySummaryJSON {
+  return {
+    min: orNull(h.min),
+    mean: orNull(h.mean),
+    sd: orNull(h.sd),
+    p50: orNull(h.percentile(50)),
+    p90: orNull(h.percentile(90)),
+    p95: orNull(h.percentile(95)),
+    p99: orNull(h.percentile(99)),
+    p999: orNull(h.percentile(99.9)),
+    max: orNull(h.max),
+  }
+}

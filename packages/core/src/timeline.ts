@@ -1,0 +1,55 @@
+/** One fault on the timeline: when it was applied and, once healed, when it was healed (epoch ms). */
+export interface TimelineEntry {
+  readonly name: string
+  readonly target?: string
+  readonly startedAt: number
+  readonly healedAt?: number
+}
+
+/** A fault window being recorded; `heal()` closes it (idempotent). */
+export interface TimelineMark {
+  readonly entry: TimelineEntry
+  heal(at?: number): void
+}
+
+/**
+ * When each fault started and healed, so a report can be read against them.
+ *
+ * @example
+ * const timeline = new Timeline()
+ * const mark = timeline.start('redis paused', { target: 'redis' })
+ * // ... load ...
+ * mark.heal()
+ * timeline.entries() // [{ name: 'redis paused', target: 'redis', startedAt, healedAt }]
+ */
+export class Timeline {
+  readonly #entries: TimelineEntry[] = []
+
+  /** Records that a fault starts now (or at `at`, epoch ms). */
+  start(name: string, options: { target?: string; at?: number } = {}): TimelineMark {
+    const index = this.#entries.length
+    const entry: TimelineEntry = {
+      name,
+      ...(options.target === undefined ? {} : { target: options.target }),
+      startedAt: options.at ?? Date.now(),
+    }
+    this.#entries.push(entry)
+    return {
+      entry,
+      heal: (at = Date.now()) => {
+        const current = this.#entries[index]
+        if (current && current.healedAt === undefined) this.#entries[index] = { ...current, healedAt: at }
+      },
+    }
+  }
+
+  /** Every fault so far, oldest first; open faults have no `healedAt`. */
+  entries(): readonly TimelineEntry[] {
+    return [...this.#entries]
+  }
+
+  /** The faults that overlap [from, to] (epoch ms). */
+  between(from: number, to: number): readonly TimelineEntry[] {
+    return this.#entries.filter((e) => e.startedAt <= to && (e.healedAt ?? Number.POSITIVE_INFINITY) >= from)
+  }
+}
