@@ -1,0 +1,121 @@
+import type { Socket } from 'node:net'
+import { Pipe } from './pipe.js'
+import type { Direction } from './timeline.js'
+
+/** How a fault ends a connection: `reset` sends a TCP RST, `close` a FIN (a clean, early end of stream). */
+export type CutMode = 'reset' | 'close'
+
+/**
+ * A proxied connection: the client's socket, the socket to the service, and one {@link Pipe} per direction.
+ * Half-close is kept (a FIN in one direction is forwarded after the bytes before it; the other direction
+ * keeps flowing). An RST from one peer is passed on as an RST to the other.
+ */
+export class Connection {
+  /** Client -> service. */
+  readonly up: Pipe
+  /** Service -> client. */
+  readonly down: Pipe
+  private finished = false
+
+  constructor(
+    /** 1, 2, 3... in accept order; per-connection random choices are keyed by it. */
+    readonly id: number,
+    readonly client: Socket,
+    readonly server: Socket,
+    private readonly onFinish: (connection: Connection) => void,
+  ) {
+    this.up = new Pipe('upstream', client, server)
+    this.down = new Pipe('downstream', server, client)
+    let clientError: NodeJS.ErrnoException | undefined
+    let serverError: NodeJS.ErrnoException | undefined
+    client.on('error', (error) => {
+      clientError = error
+    })
+    server.on('error', (error) => {
+      serverError = error
+    })
+    client.on('close', (hadError) => {
+      if (hadError) abort(server, clientError)
+      this.settle()
+    })
+    server.on('close', (hadError) => {
+      if (hadError) abort(client, serverError)
+      this.settle()
+    })
+  }
+
+  /** The pipes a direction names. */
+  pipes(direction: Direction): Pipe[] {
+    if (direction === 'upstream') return [this.up]
+    if (direction === 'downstream') return [this.down]
+    return [this.up, this.down]
+  }
+
+  /** Starts forwarding both ways. */
+  start(): void {
+    this.up.start()
+    this.down.start()
+  }
+
+  /**
+   * Ends the connection now. `reset` RSTs both sockets; `close` sends FIN both ways and drops what waits.
+   * With `spareServer`, the service gets a clean FIN after what was already forwarded, so it still
+   * processes the last message (the "cut after the COMMIT went out" case), and its answer is dropped.
+   */
+  cut(mode: CutMode, spareServer = false): void {
+    this.up.close()
+    this.down.close()
+    if (mode === 'reset') this.client.resetAndDestroy()
+    else endThenDestroy(this.client)
+    if (spareServer) this.server.end()
+    else if (mode === 'reset') this.server.resetAndDestroy()
+    else endThenDestroy(this.server)
+  }
+
+  /** RSTs the side(s) `direction` names: `downstream` the client, `upstream` the service; the other gets FIN. */
+  reset(direction: Direction): void {
+    this.up.close()
+    this.down.close()
+    if (direction === 'upstream') endThenDestroy(this.client)
+    else this.client.resetAndDestroy()
+    if (direction === 'downstream') endThenDestroy(this.server)
+    else this.server.resetAndDestroy()
+  }
+
+  /** Forwards nothing more in either direction and never closes: a per-connection black hole. */
+  freeze(): void {
+    this.up.freeze()
+    this.down.freeze()
+  }
+
+  /** Destroys both sockets (proxy shutdown). */
+  destroy(): void {
+    this.up.close()
+    this.down.close()
+    this.client.destroy()
+    this.server.destroy()
+    this.settle()
+  }
+
+  // Done once both sockets are closed, however that happened.
+  private settle(): void {
+    if (this.finished) return
+    if (!(this.client.destroyed && this.server.destroyed)) return
+    this.finished = true
+    this.up.close()
+    this.down.close()
+    this.onFinish(this)
+  }
+}
+
+function abort(socket: Socket, cause: NodeJS.ErrnoException | undefined): void {
+  if (socket.destroyed) return
+  if (cause?.code === 'ECONNRESET') socket.resetAndDestroy()
+  else socket.destroy()
+}
+
+function endThenDestroy(socket: Socket): void {
+  if (socket.destroyed) return
+  socket.end(() => socket.destroy())
+  // A peer that never reads would keep the FIN queued forever; the proxy's own close() sweeps those.
+}

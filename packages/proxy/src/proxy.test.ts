@@ -1,0 +1,197 @@
+import { once } from 'node:events'
+import type { Socket } from 'node:net'
+import { isFaultlineError } from '@faultline/core'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createProxy, type FaultProxy } from './proxy.js'
+import { collect, dial, echo, listen } from './test-support/net.js'
+import type { FaultRecord } from './timeline.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of cleanup.splice(0).reverse()) await close()
+})
+
+async function proxyTo(
+  endpoint: string,
+  extra: Partial<Parameters<typeof createProxy>[0]> = {},
+): Promise<FaultProxy> {
+  const proxy = await createProxy({ upstream: endpoint, ...extra })
+  cleanup.push(() => proxy.close())
+  return proxy
+}
+
+// Writes `chunks` one by one, each in its own event-loop turn, so the proxy sees them as separate reads.
+async function writeChunks(socket: Socket, chunks: readonly Uint8Array[]): Promise<void> {
+  for (const chunk of chunks) {
+    if (!socket.write(chunk)) await once(socket, 'drain')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  socket.end()
+}
+
+describe('createProxy', () => {
+  it('listens on loopback with an ephemeral port and reports its endpoint', async () => {
+    const service = await echo()
+    cleanup.push(service.close)
+    const proxy = await proxyTo(service.endpoint)
+    expect(proxy.host).toBe('127.0.0.1')
+    expect(proxy.port).toBeGreaterThan(0)
+    expect(proxy.endpoint).toBe(`127.0.0.1:${proxy.port}`)
+    expect(proxy.upstream).toBe(service.endpoint)
+  })
+
+  it('forwards random streams byte-exactly both ways, with random chunking and half-close', async () => {
+    const chunks = fc.array(fc.uint8Array({ minLength: 1, maxLength: 3000 }), { maxLength: 12 })
+    await fc.assert(
+      fc.asyncProperty(chunks, chunks, async (up, down) => {
+        // The service reads the whole request to its end, then answers and ends: half-close both ways.
+        let received: Promise<Buffer> = Promise.resolve(Buffer.alloc(0))
+        const service = await listen((socket) => {
+          received = collect(socket).then((r) => r.data)
+          socket.once('end', () => void writeChunks(socket, down))
+        })
+        const proxy = await createProxy({ upstream: service.endpoint })
+        try {
+          const client = await dial(proxy.port)
+          const answer = collect(client)
+          await writeChunks(client, up)
+          const result = await answer
+          expect(result.error).toBeUndefined()
+          expect(result.data.equals(Buffer.concat(down))).toBe(true)
+          expect((await received).equals(Buffer.concat(up))).toBe(true)
+        } finally {
+          await proxy.close()
+          await service.close()
+        }
+      }),
+      { numRuns: 25 },
+    )
+  })
+
+  it('serves 1,000 concurrent connections, each byte-exact', async () => {
+    const service = await echo()
+    cleanup.push(service.close)
+    const proxy = await proxyTo(service.endpoint)
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        const client = await dial(proxy.port)
+        const payload = Buffer.alloc(1024, i % 251)
+        payload.writeUInt32BE(i, 0)
+        const answer = collect(client)
+        client.end(payload)
+        return (await answer).data.equals(payload)
+      }),
+    )
+    expect(results.filter(Boolean)).toHaveLength(1000)
+    expect(proxy.stats().accepted).toBe(1000)
+  })
+
+  it('closes every socket and stops accepting on close()', async () => {
+    const service = await echo()
+    cleanup.push(service.close)
+    const proxy = await createProxy({ upstream: service.endpoint })
+    const clients = await Promise.all([dial(proxy.port), dial(proxy.port)])
+    const closed = clients.map((c) => collect(c))
+    proxy.latency({ ms: 10_000 })
+    clients[0]!.write('held in a latency timer')
+    await proxy.close()
+    await Promise.all(closed)
+    expect(proxy.stats().open).toBe(0)
+    expect(proxy.timeline[0]!.healedAt).toBeTypeOf('number')
+    const refused = await collect(
+      (await import('node:net')).connect({ host: '127.0.0.1', port: proxy.port }).on('error', () => {}),
+    )
+    expect(refused.error).toBe('ECONNREFUSED')
+  })
+
+  it('resets the client when the upstream is unreachable', async () => {
+    const service = await echo()
+    await service.close()
+    const proxy = await proxyTo(service.endpoint)
+    const result = await collect(await dial(proxy.port))
+    expect(result.error).toBe('ECONNRESET')
+  })
+})
+
+describe('bad input', () => {
+  const rejects = async (run: () => unknown, argument: string, text: RegExp): Promise<void> => {
+    const error = await (async () => run())().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isFaultlineError(error)).toBe(true)
+    expect(error).toMatchObject({ argument })
+    expect(String((error as Error).message)).toMatch(text)
+  }
+
+  it('says what is wrong with the options', async () => {
+    await rejects(() => createProxy({} as never), 'options.upstream', /expected "host:port".*got nothing/)
+    await rejects(() => createProxy({ upstream: 'localhost' }), 'options.upstream', /port from 1 to 65535/)
+    await rejects(() => createProxy({ upstream: 'h:70000' }), 'options.upstream', /port from 1 to 65535/)
+    await rejects(() => createProxy({ upstream: 'h:1', port: -1 }), 'options.port', /from 0 to 65535/)
+    await rejects(
+      () => createProxy({ upstream: 'h:1', protocol: 'mysql' as never }),
+      'options.protocol',
+      /unknown protocol "mysql"; known: postgres, redis, amqp/,
+    )
+  })
+
+  it('names a port in use', async () => {
+    const service = await echo()
+    cleanup.push(service.close)
+    const error = await createProxy({ upstream: service.endpoint, port: service.port }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'PROXY_PORT_IN_USE' })
+    expect((error as Error).message).toMatch(/port is in use/)
+  })
+
+  it('rejects wrong fault parameters', async () => {
+    const proxy = await proxyTo('127.0.0.1:9')
+    await rejects(() => proxy.latency({ ms: -5 }), 'options.ms', /finite number >= 0, got -5/)
+    await rejects(() => proxy.latency({ ms: 5, jitter: Number.NaN }), 'options.jitter', /got NaN/)
+    await rejects(
+      () => proxy.latency({ ms: 5, direction: 'sideways' as never }),
+      'options.direction',
+      /'upstream'/,
+    )
+    await rejects(() => proxy.bandwidth({ bytesPerSecond: 0 }), 'options.bytesPerSecond', /> 0/)
+    await rejects(() => proxy.slicer({ size: 0, delayMs: 1 }), 'options.size', />= 1/)
+    await rejects(() => proxy.cutAfter({ bytes: 1.5 }), 'options.bytes', />= 0/)
+    await rejects(() => proxy.reset({ probability: 2 }), 'options.probability', /from 0 to 1/)
+    await rejects(() => proxy.trigger({} as never), 'matcher', /postgres.commit\(\)/)
+    expect(proxy.timeline).toHaveLength(0)
+  })
+
+  it('refuses faults on a closed proxy', async () => {
+    const proxy = await createProxy({ upstream: '127.0.0.1:9' })
+    await proxy.close()
+    expect(() => proxy.blackHole()).toThrow(/proxy to 127.0.0.1:9 is closed/)
+  })
+})
+
+describe('timeline', () => {
+  it('records each fault with its start and heal, and calls onFault', async () => {
+    const events: Array<[string, 'start' | 'heal']> = []
+    const proxy = await proxyTo('127.0.0.1:9', { seed: 7, onFault: (r, e) => events.push([r.name, e]) })
+    {
+      await using _slow = proxy.latency({ ms: 50, jitter: 5, direction: 'both' })
+      const hole = proxy.blackHole({ direction: 'upstream', probability: 0.5 })
+      await hole.heal()
+      await hole.heal()
+    }
+    const [latency, hole] = proxy.timeline as [FaultRecord, FaultRecord]
+    expect(latency).toMatchObject({ name: 'latency', direction: 'both', params: { ms: 50, jitter: 5 } })
+    expect(hole).toMatchObject({ name: 'blackHole', direction: 'upstream', params: { probability: 0.5 } })
+    expect(latency.healedAt! >= latency.startedAt).toBe(true)
+    expect(hole.healedAt! <= latency.healedAt!).toBe(true)
+    expect(events).toEqual([
+      ['latency', 'start'],
+      ['blackHole', 'start'],
+      ['blackHole', 'heal'],
+      ['latency', 'heal'],
+    ])
+    expect(proxy.seed).toBe(7)
+  })
+})
