@@ -1,2 +1,42 @@
-// Pure matcher functions, one per file, gathered here. `../setup.ts` registers them with expect.extend.
-export const faultlineMatchers = {}
+// Pure matcher functions, one per file, gathered here. `../setup.ts` registers them with expect.extend;
+// users without the plugin can `expect.extend(faultlineMatchers)` themselves.
+import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
+import { toHaveP50Below } from './to-have-p50-below.js'
+import { toHaveP95Below } from './to-have-p95-below.js'
+import { toHaveP99Below } from './to-have-p99-below.js'
+import { toHavePercentileBelow } from './to-have-percentile-below.js'
+import { toHaveThroughputAtLeast } from './to-have-throughput-at-least.js'
+import { toMeetSLO } from './to-meet-slo.js'
+
+export type { MessageParts } from './message.js'
+export { message } from './message.js'
+export type { SampleOptions } from './report-input.js'
+export type { SloLimits } from './to-meet-slo.js'
+export type { FaultlineLoadMatchers } from './types.js'
+export {
+  toHaveErrorRateBelow,
+  toHaveP50Below,
+  toHaveP95Below,
+  toHaveP99Below,
+  toHavePercentileBelow,
+  toHaveThroughputAtLeast,
+  toMeetSLO,
+}
+
+/**
+ * Every Faultline matcher, for `expect.extend`.
+ *
+ * @example
+ * import { expect } from 'vitest'
+ * import { faultlineMatchers } from '@faultline/vitest/matchers'
+ * expect.extend(faultlineMatchers)
+ */
+export const faultlineMatchers = {
+  toHavePercentileBelow,
+  toHaveP50Below,
+  toHaveP95Below,
+  toHaveP99Below,
+  toHaveErrorRateBelow,
+  toHaveThroughputAtLeast,
+  toMeetSLO,
+}

@@ -1,0 +1,60 @@
+import { LoadRecorder, type LoadReport } from '@faultline/core'
+import { describe, expect, it } from 'vitest'
+import { faultlineMatchers } from './index.js'
+
+expect.extend(faultlineMatchers)
+
+// `n` calls over 10 s, `errors` of them failing (two thirds ECONNRESET, the rest HTTP 503).
+function reportOf(n: number, errors: number): LoadReport {
+  const recorder = new LoadRecorder({ unit: 'calls', seed: 7, startedAt: 0 })
+  for (let i = 0; i < n; i++) {
+    const error = i < errors ? (i % 3 === 2 ? 'HTTP 503' : 'ECONNRESET') : undefined
+    recorder.record({ startMs: (i * 10_000) / n, latencyMs: 5, ...(error ? { error } : {}) })
+  }
+  return recorder.finish(10_000)
+}
+
+describe('.toHaveErrorRateBelow', () => {
+  it('passes when the error rate is below the limit', () => {
+    expect(reportOf(1000, 9)).toHaveErrorRateBelow(0.01)
+    expect(reportOf(100, 0)).toHaveErrorRateBelow(0.01)
+  })
+
+  it('fails when the error rate reaches the limit, with the kinds of errors', () => {
+    expect(() => expect(reportOf(1200, 30)).toHaveErrorRateBelow(0.01)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).toHaveErrorRateBelow(0.01)
+
+      error rate 2.5 % > 1 %: 30 errors in 1,200 calls (window 0.0-10.0 s, seed 7)
+      Hint: errors by kind: ECONNRESET 20, HTTP 503 10]
+    `)
+  })
+
+  it('refuses to judge fewer calls than one error needs to fit in the limit', () => {
+    expect(() => expect(reportOf(50, 0)).toHaveErrorRateBelow(0.01)).toThrowErrorMatchingInlineSnapshot(
+      `[FaultlineError: an error rate of 0.01 needs at least 100 calls to judge (enough that one error fits within it); the report has 50 (window 0.0-10.0 s, seed 7). Run the load longer, or pass { minSamples } to judge anyway.]`,
+    )
+  })
+
+  it('rejects a limit outside 0-1, naming it', () => {
+    expect(() => expect(reportOf(100, 0)).toHaveErrorRateBelow(5)).toThrowError(
+      'limit: must be a ratio between 0 and 1 (0.01 is 1 %), got 5',
+    )
+  })
+})
+
+describe('.not.toHaveErrorRateBelow', () => {
+  it('passes when the error rate is at or above the limit', () => {
+    expect(reportOf(1000, 100)).not.toHaveErrorRateBelow(0.05)
+  })
+
+  it('fails when the error rate is below the limit', () => {
+    expect(() =>
+      expect(reportOf(1000, 3)).not.toHaveErrorRateBelow(0.01),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).not.toHaveErrorRateBelow(0.01)
+
+      error rate 0.3 % < 1 %: 3 errors in 1,000 calls (window 0.0-10.0 s, seed 7), expected at least 1 %
+      Hint: errors by kind: ECONNRESET 2, HTTP 503 1]
+    `)
+  })
+})

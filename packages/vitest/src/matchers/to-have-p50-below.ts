@@ -1,0 +1,19 @@
+import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { args } from './message.js'
+import type { SampleOptions } from './report-input.js'
+import { judgePercentile } from './to-have-percentile-below.js'
+
+/**
+ * Passes when p50 latency is below `limitMs`: `toHavePercentileBelow(50, limitMs)`.
+ *
+ * @example
+ * expect(report).toHaveP50Below(500)
+ */
+export function toHaveP50Below(
+  this: MatcherState,
+  received: unknown,
+  limitMs: number,
+  options?: SampleOptions,
+): SyncMatcherResult {
+  return judgePercentile('toHaveP50Below', args(limitMs, options), this.isNot, received, 50, limitMs, options)
+}

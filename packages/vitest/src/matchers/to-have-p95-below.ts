@@ -1,0 +1,19 @@
+import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { args } from './message.js'
+import type { SampleOptions } from './report-input.js'
+import { judgePercentile } from './to-have-percentile-below.js'
+
+/**
+ * Passes when p95 latency is below `limitMs`: `toHavePercentileBelow(95, limitMs)`.
+ *
+ * @example
+ * expect(report).toHaveP95Below(500)
+ */
+export function toHaveP95Below(
+  this: MatcherState,
+  received: unknown,
+  limitMs: number,
+  options?: SampleOptions,
+): SyncMatcherResult {
+  return judgePercentile('toHaveP95Below', args(limitMs, options), this.isNot, received, 95, limitMs, options)
+}

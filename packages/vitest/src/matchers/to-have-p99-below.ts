@@ -1,0 +1,19 @@
+import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { args } from './message.js'
+import type { SampleOptions } from './report-input.js'
+import { judgePercentile } from './to-have-percentile-below.js'
+
+/**
+ * Passes when p99 latency is below `limitMs`: `toHavePercentileBelow(99, limitMs)`.
+ *
+ * @example
+ * expect(report).toHaveP99Below(500)
+ */
+export function toHaveP99Below(
+  this: MatcherState,
+  received: unknown,
+  limitMs: number,
+  options?: SampleOptions,
+): SyncMatcherResult {
+  return judgePercentile('toHaveP99Below', args(limitMs, options), this.isNot, received, 99, limitMs, options)
+}

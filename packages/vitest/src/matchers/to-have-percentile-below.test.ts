@@ -1,0 +1,87 @@
+import { LoadRecorder, type LoadReport } from '@faultline/core'
+import { describe, expect, it } from 'vitest'
+import { faultlineMatchers } from './index.js'
+
+expect.extend(faultlineMatchers)
+
+// 1,200 requests over 10 s with latencies 1..1,200 ms: p50 600, p95 1,140, p99 1,188 (within 0.1 %).
+function reportOf(n: number, options: { tag?: string } = {}): LoadReport {
+  const recorder = new LoadRecorder({ unit: 'requests', seed: 42, startedAt: 0 })
+  for (let i = 0; i < n; i++) {
+    recorder.record({
+      startMs: (i * 10_000) / n,
+      latencyMs: i + 1,
+      ...(options.tag ? { tag: options.tag } : {}),
+    })
+  }
+  return recorder.finish(10_000)
+}
+
+describe('.toHavePercentileBelow', () => {
+  it('passes when the percentile is below the limit', () => {
+    expect(reportOf(1200)).toHavePercentileBelow(95, 1200)
+    expect(reportOf(1200)).toHavePercentileBelow(99.9, 1300)
+    expect(reportOf(1200)).toHaveP50Below(700)
+    expect(reportOf(1200)).toHaveP95Below(1200)
+    expect(reportOf(1200)).toHaveP99Below(1200)
+  })
+
+  it('fails when the percentile is at or above the limit, quantified', () => {
+    expect(() => expect(reportOf(1200)).toHavePercentileBelow(95, 500)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).toHavePercentileBelow(95, 500)
+
+      p95 1,141 ms > 500 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
+      Hint: worst interval 9.0-10.0 s: p95 1,195 ms over 120 requests]
+    `)
+    expect(() => expect(reportOf(1200)).toHaveP99Below(1000)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).toHaveP99Below(1000)
+
+      p99 1,189 ms > 1,000 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
+      Hint: worst interval 9.0-10.0 s: p99 1,199 ms over 120 requests]
+    `)
+  })
+
+  it('works on a tag, and names it', () => {
+    const report = reportOf(1200, { tag: 'login' })
+    expect(report.tag('login')).toHaveP50Below(700)
+    expect(() => expect(report.tag('login')).toHaveP50Below(100)).toThrowError(
+      'p50 600 ms > 100 ms over 1,200 requests tagged login (window 0.0-10.0 s, seed 42)',
+    )
+  })
+
+  it('refuses to judge a report with too few samples for the percentile', () => {
+    expect(() => expect(reportOf(50)).toHaveP99Below(10_000)).toThrowErrorMatchingInlineSnapshot(
+      `[FaultlineError: p99 needs at least 100 requests to judge (at least one above the percentile); the report has 50 (window 0.0-10.0 s, seed 42). Run the load longer, or pass { minSamples } to judge anyway.]`,
+    )
+    expect(() => expect(reportOf(50)).not.toHaveP99Below(1)).toThrowError(/TOO_FEW|needs at least 100/)
+    expect(reportOf(50)).toHaveP99Below(10_000, { minSamples: 50 })
+    expect(reportOf(20)).toHaveP95Below(100)
+  })
+
+  it('rejects a percentile outside 0-100 and a value that is not a report, naming the argument', () => {
+    expect(() => expect(reportOf(100)).toHavePercentileBelow(101, 10)).toThrowError(
+      'percentile: must be a percentile between 0 and 100 (e.g. 95 for p95), got 101',
+    )
+    expect(() => expect(reportOf(100)).toHaveP95Below(-1)).toThrowError(
+      'limitMs: must be a latency in ms >= 0',
+    )
+    expect(() => expect({ p95: 3 }).toHaveP95Below(10)).toThrowError(
+      'received: toHaveP95Below expects a LoadReport (from load(), httpLoad() or report.tag()), got an object',
+    )
+  })
+})
+
+describe('.not.toHavePercentileBelow', () => {
+  it('passes when the percentile is at or above the limit', () => {
+    expect(reportOf(1200)).not.toHavePercentileBelow(95, 500)
+    expect(reportOf(1200)).not.toHaveP50Below(600)
+  })
+
+  it('fails when the percentile is below the limit', () => {
+    expect(() => expect(reportOf(1200)).not.toHaveP95Below(2000)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).not.toHaveP95Below(2000)
+
+      p95 1,141 ms < 2,000 ms over 1,200 requests (window 0.0-10.0 s, seed 42), expected p95 >= 2,000 ms]
+    `)
+  })
+})

@@ -1,0 +1,26 @@
+// Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
+import type { SampleOptions } from './report-input.js'
+import type { SloLimits } from './to-meet-slo.js'
+
+/** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
+export interface FaultlineLoadMatchers<R = unknown> {
+  /** Latency at `percentile` (0-100) below `limitMs`; refuses to judge too few samples. */
+  toHavePercentileBelow(percentile: number, limitMs: number, options?: SampleOptions): R
+  /** p50 latency below `limitMs`. */
+  toHaveP50Below(limitMs: number, options?: SampleOptions): R
+  /** p95 latency below `limitMs` (needs 20 samples). */
+  toHaveP95Below(limitMs: number, options?: SampleOptions): R
+  /** p99 latency below `limitMs` (needs 100 samples). */
+  toHaveP99Below(limitMs: number, options?: SampleOptions): R
+  /** errors / completed calls below `limit` (0.01 is 1 %). */
+  toHaveErrorRateBelow(limit: number, options?: SampleOptions): R
+  /** Completed calls per second at least `perSecond`. */
+  toHaveThroughputAtLeast(perSecond: number): R
+  /** Every line of the SLO met; a failure lists every breached line. */
+  toMeetSLO(slo: SloLimits): R
+}
+
+declare module 'vitest' {
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
+    extends FaultlineLoadMatchers<R> {}
+}
