@@ -19,6 +19,11 @@ export class StatsCell {
       this.ok++
       return
     }
+    this.fail(error)
+  }
+
+  /** Records a call that failed without a latency to report (e.g. the connection was refused). */
+  fail(error: string): void {
     this.errors++
     this.errorsByKind.set(error, (this.errorsByKind.get(error) ?? 0) + 1)
   }

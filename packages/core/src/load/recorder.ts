@@ -81,6 +81,20 @@ export class LoadRecorder {
     if (sample.tag !== undefined) this.#into(this.#track(sample.tag), sample)
   }
 
+  /**
+   * Records a call that failed without a latency worth reporting (a refused connection, a reset before
+   * any response): it counts as an error, and stays out of the latency histogram.
+   */
+  fail(startMs: number, error: string, tag?: string): void {
+    this.#all.totals.fail(error)
+    this.#all.cell(startMs, this.#intervalMs).fail(error)
+    if (tag !== undefined) {
+      const track = this.#track(tag)
+      track.totals.fail(error)
+      track.cell(startMs, this.#intervalMs).fail(error)
+    }
+  }
+
   /** Records an arrival that could not start (the open model's limit of calls in flight was reached). */
   drop(startMs: number, tag?: string): void {
     this.#all.totals.dropped++

@@ -97,3 +97,16 @@ describe('LoadReport', () => {
     `)
   })
 })
+
+describe('LoadRecorder.fail', () => {
+  it('counts an error without a latency in the histogram', () => {
+    const recorder = new LoadRecorder({ startedAt: 0 })
+    recorder.record({ startMs: 0, latencyMs: 10 })
+    recorder.fail(5, 'ECONNREFUSED', 'login')
+    const report = recorder.finish(1000)
+    expect([report.count, report.errors, report.latency.count]).toEqual([2, 1, 1])
+    expect(report.errorsByKind).toEqual({ ECONNREFUSED: 1 })
+    expect(report.tag('login').errors).toBe(1)
+    expect(report.series[0]?.errors).toBe(1)
+  })
+})

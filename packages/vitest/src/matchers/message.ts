@@ -34,9 +34,9 @@ export function message(parts: MessageParts): string {
  * How many samples a finding rests on and where they come from, e.g.
  * `1,200 requests tagged login (window 0.0-10.0 s, seed 42)`.
  */
-export function samples(report: LoadReport): string {
+export function samples(report: LoadReport, count: number = report.count): string {
   const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  return `${formatCount(report.count)} ${report.unit}${tag} (${where(report)})`
+  return `${formatCount(count)} ${report.unit}${tag} (${where(report)})`
 }
 
 /** The window and seed of a report, e.g. `window 0.0-10.0 s, seed 42`. */

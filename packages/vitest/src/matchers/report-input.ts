@@ -30,11 +30,17 @@ export function toReport(received: unknown, matcher: string): LoadReport {
 }
 
 /** Throws a `TOO_FEW_SAMPLES` error when the report cannot judge `what` with `needed` samples. */
-export function requireSamples(report: LoadReport, needed: number, what: string, why: string): void {
-  if (report.count >= needed) return
+export function requireSamples(
+  report: LoadReport,
+  needed: number,
+  what: string,
+  why: string,
+  have: number = report.count,
+): void {
+  if (have >= needed) return
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
-    `${what} needs at least ${formatCount(needed)} ${report.unit} to judge (${why}); the report has ${formatCount(report.count)} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
+    `${what} needs at least ${formatCount(needed)} ${report.unit} to judge (${why}); the report has ${formatCount(have)} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
   )
 }
 
@@ -45,7 +51,14 @@ export function requirePercentileSamples(
   options?: SampleOptions,
 ): void {
   const needed = options?.minSamples ?? minSamplesFor(percentile)
-  requireSamples(report, needed, percentileName(percentile), 'at least one above the percentile')
+  // Calls that failed without a response have no latency: count only the latencies.
+  requireSamples(
+    report,
+    needed,
+    percentileName(percentile),
+    'at least one above the percentile',
+    report.latency.count,
+  )
 }
 
 /** The samples an error rate below `limit` needs: enough that one error is within it (1 % -> 100). */

@@ -34,7 +34,7 @@ export function judgePercentile(
   const measured = report.percentile(percentile)
   const pass = measured < limitMs
   const name = percentileName(percentile)
-  const finding = `${name} ${formatMs(measured)} ${relation(measured, limitMs)} ${formatMs(limitMs)} over ${samples(report)}`
+  const finding = `${name} ${formatMs(measured)} ${relation(measured, limitMs)} ${formatMs(limitMs)} over ${samples(report, report.latency.count)}`
   const worst = worstInterval(report, percentile)
   return {
     pass,

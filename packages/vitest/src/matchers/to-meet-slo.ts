@@ -91,16 +91,16 @@ function checkSlo(slo: unknown): SloLimits {
 }
 
 /** The samples the strictest line needs: p99 needs 100, an error rate of 1 % needs 100, ... */
-function needed(slo: SloLimits): { count: number; line: string } {
-  let best = { count: 1, line: 'any line' }
+function needed(slo: SloLimits): { count: number; line: string; latencies: boolean } {
+  let best = { count: 1, line: 'any line', latencies: false }
   for (const [key, percentile] of Object.entries(LATENCIES)) {
     if (slo[key as keyof typeof LATENCIES] !== undefined && minSamplesFor(percentile) > best.count) {
-      best = { count: minSamplesFor(percentile), line: key === 'p999' ? 'p99.9' : key }
+      best = { count: minSamplesFor(percentile), line: key === 'p999' ? 'p99.9' : key, latencies: true }
     }
   }
   if (slo.errorRate !== undefined && slo.errorRate > 0) {
     const count = Math.ceil(1 / slo.errorRate - 1e-9)
-    if (count > best.count) best = { count, line: `an error rate of ${slo.errorRate}` }
+    if (count > best.count) best = { count, line: `an error rate of ${slo.errorRate}`, latencies: false }
   }
   return best
 }
@@ -117,7 +117,8 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
   const report = toReport(received, 'toMeetSLO')
   checkSlo(slo)
   const need = needed(slo)
-  requireSamples(report, slo.minSamples ?? need.count, need.line, 'the strictest line of the SLO')
+  const have = need.latencies ? report.latency.count : report.count
+  requireSamples(report, slo.minSamples ?? need.count, need.line, 'the strictest line of the SLO', have)
   const all = lines(report, slo)
   const breached = all.filter((l) => !l.met)
   const pass = breached.length === 0
