@@ -79,14 +79,14 @@ describe('clear errors on bad input', () => {
   })
 
   test('an image that never becomes ready times out with the cause, and leaves nothing running', async () => {
-    // A Redis image never passes PostgreSQL's readiness check.
-    const image = process.env.FAULTLINE_REDIS_IMAGE ?? 'redis:7'
-    const error = await postgres({ image, startupTimeout: 4_000 })
+    // PostgreSQL needs well over a second to initialise: 300 ms is a timeout it can never meet.
+    const image = process.env.FAULTLINE_POSTGRES_IMAGE ?? 'postgres:17'
+    const error = await postgres({ image, startupTimeout: 300 })
       .start('never-ready')
       .catch((e: unknown) => e)
     expect(isFaultlineError(error)).toBe(true)
     expect((error as Error).message).toMatch(
-      new RegExp(`service 'never-ready' \\(image ${image}\\) did not become ready within 4000 ms`),
+      new RegExp(`service 'never-ready' \\(image ${image}\\) did not become ready within 300 ms`),
     )
     expect((error as Error).message).toMatch(/raise startupTimeout/)
     const client = await getContainerRuntimeClient()

@@ -20,7 +20,7 @@ export class DockerUnreachableError extends FaultlineError {
 
 /** A service's container did not start, or did not become ready within its startup timeout. */
 export class ServiceStartError extends FaultlineError {
-  constructor(service: string, image: string, timeoutMs: number, cause: unknown) {
+  constructor(service: string, image: string, timeoutMs: number, cause: unknown, logs = '') {
     const timedOut = /timed out|timeout|after \d+ ?ms/i.test(describe(cause))
     super(
       timedOut ? 'SERVICE_NOT_READY' : 'SERVICE_START_FAILED',
@@ -28,10 +28,13 @@ export class ServiceStartError extends FaultlineError {
         timedOut
           ? `service '${service}' (image ${image}) did not become ready within ${timeoutMs} ms: ${describe(cause)}`
           : `service '${service}' (image ${image}) failed to start: ${describe(cause)}`,
+        ...(logs ? ['Its last log lines:', ...logs.split('\n').map((line) => `  | ${line}`)] : []),
         'Its container has been removed.',
         timedOut
           ? `Fix: check that ${image} is the right image for this service (docker logs of a manual run help), or raise startupTimeout.`
-          : `Fix: check that the image ${image} exists locally (no registry may be reachable: run scripts/images.sh) and that Docker can start it.`,
+          : /not running|exited/i.test(describe(cause))
+            ? `Fix: the container exited on its own; check that ${image} is the right image for this service and what it logged.`
+            : `Fix: check that the image ${image} exists locally (no registry may be reachable: run scripts/images.sh) and that Docker can start it.`,
       ].join('\n'),
       { cause },
     )

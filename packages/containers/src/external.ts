@@ -47,7 +47,7 @@ const port = (url: URL, fallback: number) => (url.port ? Number(url.port) : fall
  */
 export const external = {
   /** A PostgreSQL server at FAULTLINE_POSTGRES_URL (the user needs CREATEDB for per-test databases). */
-  postgres(options: ExternalOptions = {}) {
+  postgres(options: ExternalOptions & { isolationPool?: number } = {}) {
     const url = resolveUrl('PostgreSQL', options, 'FAULTLINE_POSTGRES_URL', external.postgres)
     return {
       kind: 'postgres' as const,
@@ -64,6 +64,7 @@ export const external = {
           password: decodeURIComponent(url.password),
           database: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
           templateDatabase: 'faultline_template',
+          isolationPool: options.isolationPool ?? 0,
         }
         const service = new PostgresService(info)
         await service.waitUntilReady(30_000)

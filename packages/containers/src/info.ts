@@ -24,6 +24,8 @@ export interface PostgresInfo extends BaseInfo {
   database: string
   /** The database every isolated test database is copied from. */
   templateDatabase: string
+  /** How many isolated databases each process copies ahead of time. */
+  isolationPool: number
 }
 
 /** Everything a test worker needs to reach a Redis service; serialisable. */

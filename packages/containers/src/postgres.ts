@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { FaultlineArgumentError } from '@faultline/core'
 import { PostgreSqlContainer } from '@testcontainers/postgresql'
 import pg from 'pg'
 import { defaultImage } from './images.js'
@@ -19,6 +20,17 @@ export interface PostgresOptions extends ContainerServiceOptions {
    * fixtures. Runs once, when the service starts, on a client connected to the template database.
    */
   template?: (client: pg.Client) => Promise<void>
+  /**
+   * How many isolated databases each process keeps copied ahead of time, so that a test gets one
+   * without waiting for `CREATE DATABASE` (about 100 ms). 0 turns the pool off. Default 2.
+   */
+  isolationPool?: number
+  /**
+   * Keep PostgreSQL's default durability settings. By default the container runs with `fsync=off` and
+   * `full_page_writes=off`: data still survives a stop, restart or kill of the container (the host's page
+   * cache keeps it), only a crash of the host itself could lose it — a trade every test database makes.
+   */
+  durable?: boolean
 }
 
 /** A fresh database for one test, copied from the template; dropped on dispose. */
@@ -34,6 +46,9 @@ export interface IsolatedDatabase extends AsyncDisposable {
 /** A running PostgreSQL service. */
 export class PostgresService extends Service<PostgresInfo> {
   #admin: Promise<pg.Client> | undefined
+  #pool: string[] = []
+  #filling: Promise<void> | undefined
+  #closed = false
 
   /** A connection URL to `database` on this server, with this service's credentials. */
   urlFor(database: string): string {
@@ -74,14 +89,40 @@ export class PostgresService extends Service<PostgresInfo> {
     return this.#admin
   }
 
+  async #create(admin: pg.Client): Promise<string> {
+    const database = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
+    await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${this.info.templateDatabase}"`)
+    return database
+  }
+
+  // Copies databases ahead of time on a connection of its own, so that a test's CREATE or DROP never
+  // waits behind a refill.
+  #refill(): void {
+    const size = this.info.isolationPool
+    if (this.#filling || this.#closed || this.#pool.length >= size) return
+    this.#filling = (async () => {
+      const admin = this.client('postgres')
+      admin.on('error', () => {})
+      await admin.connect()
+      try {
+        while (!this.#closed && this.#pool.length < size) this.#pool.push(await this.#create(admin))
+      } finally {
+        await admin.end().catch(() => {})
+      }
+    })()
+      .catch(() => {}) // a refill that fails (service paused, stopped) only costs the next test a CREATE
+      .finally(() => {
+        this.#filling = undefined
+      })
+  }
+
   /**
-   * Creates a fresh database for one test as a copy of the template (`CREATE DATABASE … TEMPLATE`), which
-   * takes milliseconds; `await using db = await pg.isolate()` drops it after the test.
+   * A fresh database for one test, a copy of the template (`CREATE DATABASE … TEMPLATE`), usually taken
+   * from a small pool copied ahead of time; `await using db = await pg.isolate()` drops it after the test.
    */
   async isolate(): Promise<IsolatedDatabase> {
-    const database = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
-    const admin = await this.#adminClient()
-    await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${this.info.templateDatabase}"`)
+    const database = this.#pool.shift() ?? (await this.#create(await this.#adminClient()))
+    this.#refill()
     const drop = async () => {
       const client = await this.#adminClient()
       await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
@@ -90,6 +131,14 @@ export class PostgresService extends Service<PostgresInfo> {
   }
 
   protected override async closeClients(): Promise<void> {
+    this.#closed = true
+    await this.#filling
+    const pooled = this.#pool.splice(0)
+    if (pooled.length > 0) {
+      const client = await this.#adminClient().catch(() => undefined)
+      for (const database of pooled)
+        await client?.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {})
+    }
     const admin = this.#admin
     this.#admin = undefined
     if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
@@ -141,13 +190,25 @@ export interface PostgresDefinition {
  */
 export function postgres(options: PostgresOptions = {}): PostgresDefinition {
   checkContainerOptions(options, postgres)
+  const pool = options.isolationPool
+  if (pool !== undefined && !(Number.isInteger(pool) && pool >= 0 && pool <= 32)) {
+    throw new FaultlineArgumentError(
+      'options.isolationPool',
+      `must be a whole number from 0 to 32, got ${pool}`,
+      postgres,
+    )
+  }
   return {
     kind: 'postgres',
     options,
     async start(name = 'postgres') {
       const image = options.image ?? defaultImage('postgres')
       const timeout = options.startupTimeout ?? 60_000
+      const command = options.durable
+        ? ['postgres']
+        : ['postgres', '-c', 'fsync=off', '-c', 'full_page_writes=off']
       const container = new PostgreSqlContainer(image)
+        .withCommand(command)
         .withDatabase(options.database ?? 'test')
         .withUsername(options.username ?? 'test')
         .withPassword(options.password ?? 'test')
@@ -165,6 +226,7 @@ export function postgres(options: PostgresOptions = {}): PostgresDefinition {
           password: started.getPassword(),
           database: started.getDatabase(),
           templateDatabase: TEMPLATE,
+          isolationPool: options.isolationPool ?? 2,
         },
         true,
         instance,

@@ -53,6 +53,40 @@ export async function removeRunContainers(runId: string = currentRun().id): Prom
   return { removed: await removeAll(containers.map((c) => c.Id)) }
 }
 
+// Docker multiplexes stdout and stderr in frames: 1 byte stream, 3 zero bytes, 4 bytes length, payload.
+function demux(raw: Buffer): string {
+  if (raw.length < 8 || raw[0]! > 2 || raw[1] !== 0) return raw.toString('utf8')
+  const parts: Buffer[] = []
+  for (let offset = 0; offset + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(offset + 4)
+    parts.push(raw.subarray(offset + 8, offset + 8 + size))
+    offset += 8 + size
+  }
+  return Buffer.concat(parts).toString('utf8')
+}
+
+/** The last lines a container logged, for error messages; empty when they cannot be read. */
+export async function lastLogLines(instance: string, lines = 8): Promise<string> {
+  try {
+    const dockerode = await docker()
+    const [found] = await dockerode.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.instance}=${instance}`] },
+    })
+    if (!found) return ''
+    const raw = await dockerode
+      .getContainer(found.Id)
+      .logs({ stdout: true, stderr: true, tail: lines, follow: false })
+    return demux(raw)
+      .split('\n')
+      .map((line) => line.trimEnd())
+      .filter(Boolean)
+      .join('\n')
+  } catch {
+    return ''
+  }
+}
+
 /** Removes the container(s) carrying one instance label: the clean-up after a failed start. */
 export async function removeInstance(instance: string): Promise<void> {
   const dockerode = await docker()

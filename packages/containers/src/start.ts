@@ -5,7 +5,7 @@ import { assertDockerReachable } from './docker.js'
 import { ServiceStartError } from './errors.js'
 import { containerLabels } from './labels.js'
 import { freePort } from './ports.js'
-import { removeInstance } from './reaper.js'
+import { lastLogLines, removeInstance } from './reaper.js'
 
 /** Options every containerised service takes. */
 export interface ContainerServiceOptions {
@@ -59,7 +59,8 @@ export async function startLabelled<S extends StartedTestContainer>(
   try {
     return { started: await container.start(), instance, hostPorts }
   } catch (error) {
+    const logs = await lastLogLines(instance)
     await removeInstance(instance).catch(() => {})
-    throw new ServiceStartError(name, image, startupTimeout, error)
+    throw new ServiceStartError(name, image, startupTimeout, error, logs)
   }
 }
