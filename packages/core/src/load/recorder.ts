@@ -77,8 +77,13 @@ export class LoadRecorder {
 
   /** Records one completed call. */
   record(sample: LoadSample): void {
-    this.#into(this.#all, sample)
-    if (sample.tag !== undefined) this.#into(this.#track(sample.tag), sample)
+    this.recordCall(sample.startMs, sample.latencyMs, sample.error, sample.tag)
+  }
+
+  /** `record` without the sample object, for hot loops: at 20,000 calls/s, garbage becomes GC pauses. */
+  recordCall(startMs: number, latencyMs: number, error?: string, tag?: string): void {
+    this.#into(this.#all, startMs, latencyMs, error)
+    if (tag !== undefined) this.#into(this.#track(tag), startMs, latencyMs, error)
   }
 
   /**
@@ -128,9 +133,9 @@ export class LoadRecorder {
     return track
   }
 
-  #into(track: Track, sample: LoadSample): void {
-    track.totals.record(sample.latencyMs, sample.error)
-    track.cell(sample.startMs, this.#intervalMs).record(sample.latencyMs, sample.error)
+  #into(track: Track, startMs: number, latencyMs: number, error: string | undefined): void {
+    track.totals.record(latencyMs, error)
+    track.cell(startMs, this.#intervalMs).record(latencyMs, error)
   }
 
   #report(track: Track, durationMs: number, tag?: string, tags?: Map<string, LoadReport>): LoadReport {

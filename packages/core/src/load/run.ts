@@ -6,28 +6,42 @@ import { LoadRecorder } from './recorder.js'
 import type { LoadReport } from './report.js'
 import type { LoadTaskContext } from './task.js'
 
-interface InFlight {
-  readonly startMs: number
+/**
+ * One call in flight, and the context its task is handed (one object for both: at 20,000 calls/s every
+ * allocation shows up as garbage-collection pauses, hence as scheduling lag).
+ */
+class Call implements LoadTaskContext {
+  readonly index: number
   readonly tag: string | undefined
-  done: boolean
-  // Created only when the task reads `context.signal`: most tasks never do, and at 20,000 calls/s the
-  // controllers would cost. One per call, because fetch keeps its listener on a signal after the call.
-  controller?: AbortController
-  abortReason?: unknown
-}
+  readonly random: Random
+  readonly startMs: number
+  done = false
+  timer: NodeJS.Timeout | undefined = undefined
+  // Created only when the task reads `signal`: most tasks never do. One per call, because fetch keeps its
+  // listener on a signal after the call, so a signal shared by the run would collect listeners.
+  #controller: AbortController | undefined = undefined
+  #abortReason: unknown = undefined
 
-function abortCall(entry: InFlight, reason: unknown): void {
-  if (entry.abortReason !== undefined) return
-  entry.abortReason = reason
-  entry.controller?.abort(reason)
-}
-
-function signalOf(entry: InFlight): AbortSignal {
-  if (!entry.controller) {
-    entry.controller = new AbortController()
-    if (entry.abortReason !== undefined) entry.controller.abort(entry.abortReason)
+  constructor(index: number, startMs: number, tag: string | undefined, random: Random) {
+    this.index = index
+    this.startMs = startMs
+    this.tag = tag
+    this.random = random
   }
-  return entry.controller.signal
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController()
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason)
+    }
+    return this.#controller.signal
+  }
+
+  abort(reason: unknown): void {
+    if (this.#abortReason !== undefined) return
+    this.#abortReason = reason
+    this.#controller?.abort(reason)
+  }
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
@@ -44,7 +58,7 @@ export class LoadRun {
   readonly random: Random
   readonly recorder: LoadRecorder
   readonly t0 = performance.now()
-  readonly inFlight = new Set<InFlight>()
+  readonly inFlight = new Set<Call>()
   /** Set when no new call may start: the start window is over, the count reached, or the run aborted. */
   stopped = false
   issued = 0
@@ -127,41 +141,28 @@ export class LoadRun {
    * Returns a promise that settles when the call is recorded, or nothing if it completed synchronously.
    */
   launch(index: number, startMs: number, picked: ReturnType<TaskMix['pick']>): Promise<void> | undefined {
-    const entry: InFlight = { startMs, tag: picked.tag, done: false }
-    this.inFlight.add(entry)
-    let timeout: NodeJS.Timeout | undefined
+    const call = new Call(index, startMs, picked.tag, this.random)
+    this.inFlight.add(call)
     if (this.options.timeout !== undefined) {
-      timeout = setTimeout(() => {
-        this.#complete(entry, 'timeout')
-        abortCall(entry, new DOMException('load call timed out', 'TimeoutError'))
+      call.timer = setTimeout(() => {
+        this.#complete(call, 'timeout')
+        call.abort(new DOMException('load call timed out', 'TimeoutError'))
       }, this.options.timeout)
-    }
-    const context: LoadTaskContext = {
-      get signal() {
-        return signalOf(entry)
-      },
-      index,
-      tag: picked.tag,
-      random: this.random,
-    }
-    const done = (kind: string | undefined) => {
-      if (timeout) clearTimeout(timeout)
-      this.#complete(entry, kind)
     }
     let result: unknown
     try {
-      result = picked.run(context)
+      result = picked.run(call)
     } catch (error) {
-      done(errorKind(error))
+      this.#complete(call, errorKind(error))
       return undefined
     }
     if (!isThenable(result)) {
-      done(undefined)
+      this.#complete(call, undefined)
       return undefined
     }
     return Promise.resolve(result).then(
-      () => done(undefined),
-      (error: unknown) => done(errorKind(error)),
+      () => this.#complete(call, undefined),
+      (error: unknown) => this.#complete(call, errorKind(error)),
     )
   }
 
@@ -182,13 +183,12 @@ export class LoadRun {
     this.timer(() => this.#finish(), this.options.gracefulStop)
   }
 
-  #complete(entry: InFlight, kind: string | undefined): void {
-    if (entry.done || this.#finished) return
-    entry.done = true
-    this.inFlight.delete(entry)
-    const error = kind === undefined ? {} : { error: kind }
-    const tag = entry.tag === undefined ? {} : { tag: entry.tag }
-    this.recorder.record({ startMs: entry.startMs, latencyMs: this.now() - entry.startMs, ...error, ...tag })
+  #complete(call: Call, kind: string | undefined): void {
+    if (call.done || this.#finished) return
+    call.done = true
+    if (call.timer) clearTimeout(call.timer)
+    this.inFlight.delete(call)
+    this.recorder.recordCall(call.startMs, this.now() - call.startMs, kind, call.tag)
     if (this.#startsDone && this.inFlight.size === 0) this.#finish()
   }
 
@@ -204,18 +204,13 @@ export class LoadRun {
     if (this.#finished) return
     // Calls still in flight after the grace period count as failed, with the latency they reached so far.
     const now = this.now()
-    for (const entry of this.inFlight) {
-      const tag = entry.tag === undefined ? {} : { tag: entry.tag }
-      this.recorder.record({
-        startMs: entry.startMs,
-        latencyMs: now - entry.startMs,
-        error: 'unfinished',
-        ...tag,
-      })
+    for (const call of this.inFlight) {
+      if (call.timer) clearTimeout(call.timer)
+      this.recorder.recordCall(call.startMs, now - call.startMs, 'unfinished', call.tag)
     }
     this.#cleanup()
     const ended = new DOMException('load run ended', 'AbortError')
-    for (const entry of this.inFlight) abortCall(entry, ended)
+    for (const call of this.inFlight) call.abort(ended)
     this.inFlight.clear()
     this.#settle?.(this.recorder.finish(now))
   }
@@ -223,7 +218,10 @@ export class LoadRun {
   #abort(reason: unknown): void {
     if (this.#finished) return
     this.#cleanup()
-    for (const entry of this.inFlight) abortCall(entry, reason)
+    for (const call of this.inFlight) {
+      if (call.timer) clearTimeout(call.timer)
+      call.abort(reason)
+    }
     this.inFlight.clear()
     this.#fail?.(reason)
   }
