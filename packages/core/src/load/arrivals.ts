@@ -139,6 +139,56 @@ export function poissonArrivals(rate: ArrivalRate | number): ArrivalRate {
   return { phases: base.phases, poisson: true }
 }
 
+/**
+ * A ramp of virtual users for the closed model: from `from` to `to` calls in flight over `durationMs`
+ * (the same profile shape as the rates; `stepRates`, `constantRate` and `ratePhases` work for users too).
+ *
+ * @example
+ * // ramp from 0 to 50 users over 10 s, then hold 50 for 20 s
+ * load(task, { concurrency: ratePhases(rampUsers(0, 50, 10_000), constantRate(50, 20_000)) })
+ */
+export function rampUsers(from: number, to: number, durationMs: number): ArrivalRate {
+  for (const [name, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new FaultlineArgumentError(
+        name,
+        `must be a number of users >= 0, got ${String(value)}`,
+        rampUsers,
+      )
+    }
+  }
+  checkDuration(durationMs, 'durationMs', rampUsers)
+  return { phases: [{ shape: 'ramp', from, to, durationMs }], poisson: false }
+}
+
+/**
+ * The value of a profile `t` ms into it (arrivals per second, or users); 0 once it has ended.
+ *
+ * @example
+ * profileValueAt(rampUsers(0, 50, 10_000), 5_000) // 25
+ */
+export function profileValueAt(profile: ArrivalRate, t: number): number {
+  let start = 0
+  for (const p of profile.phases) {
+    if (t < start + p.durationMs) {
+      const f = Number.isFinite(p.durationMs) ? (t - start) / p.durationMs : 0
+      if (p.shape === 'ramp') return p.from + (p.to - p.from) * f
+      if (p.shape === 'exponential') return p.from * (p.to / p.from) ** f
+      return p.from
+    }
+    start += p.durationMs
+  }
+  return 0
+}
+
+/** The highest value a profile reaches. */
+export function profilePeak(profile: ArrivalRate): number {
+  return Math.max(0, ...profile.phases.flatMap((p) => [p.from, p.to]))
+}
+
 /** Total length of a profile (ms); Infinity when its last phase is open. */
 export function rateDuration(rate: ArrivalRate): number {
   return rate.phases.reduce((sum, p) => sum + p.durationMs, 0)

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { FaultlineArgumentError } from '../errors.js'
-import { rampRate } from './arrivals.js'
+import { constantRate, rampRate, rampUsers, ratePhases } from './arrivals.js'
 import { load } from './load.js'
 import type { LoadOptions } from './options.js'
 
@@ -175,5 +175,51 @@ describe('load, bad input', () => {
     expect(() =>
       load([{ tag: 'a', weight: -1, run: () => undefined }], { concurrency: 1, count: 1 }),
     ).toThrowError('target[0].weight: must be a number > 0, got -1')
+  })
+})
+
+describe('load, closed model with a users profile', () => {
+  it('ramps the calls in flight from 0 to N users, then stops at the end of the profile', async () => {
+    let inFlight = 0
+    const seen: { t: number; n: number }[] = []
+    const t0 = performance.now()
+    const report = await load(
+      async () => {
+        inFlight++
+        seen.push({ t: performance.now() - t0, n: inFlight })
+        await sleep(5)
+        inFlight--
+      },
+      { concurrency: rampUsers(0, 20, 1000) },
+    )
+    const early = Math.max(...seen.filter((s) => s.t < 250).map((s) => s.n))
+    const late = Math.max(...seen.filter((s) => s.t > 800).map((s) => s.n))
+    expect(early).toBeLessThanOrEqual(7)
+    expect(late).toBeGreaterThanOrEqual(15)
+    expect(late).toBeLessThanOrEqual(20)
+    expect(report.durationMs).toBeLessThan(1500)
+    expect(report.count).toBeGreaterThan(500)
+  })
+
+  it('retires users when the profile falls', async () => {
+    let inFlight = 0
+    let lateMost = 0
+    const t0 = performance.now()
+    await load(
+      async () => {
+        inFlight++
+        if (performance.now() - t0 > 450) lateMost = Math.max(lateMost, inFlight)
+        await sleep(5)
+        inFlight--
+      },
+      { concurrency: ratePhases(constantRate(10, 300), constantRate(2, 300)) },
+    )
+    expect(lateMost).toBeLessThanOrEqual(2)
+  })
+
+  it('rejects a profile that never reaches one user', () => {
+    expect(() => load(() => undefined, { concurrency: rampUsers(0, 0.5, 100) })).toThrowError(
+      'options.concurrency: the profile never reaches 1 user',
+    )
   })
 })

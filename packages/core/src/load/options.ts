@@ -1,5 +1,5 @@
 import { FaultlineArgumentError } from '../errors.js'
-import { type ArrivalRate, constantRate, rateDuration } from './arrivals.js'
+import { type ArrivalRate, constantRate, profilePeak, rateDuration } from './arrivals.js'
 
 /** Options every load run takes. Durations are in ms. */
 export interface CommonLoadOptions {
@@ -24,11 +24,12 @@ export interface CommonLoadOptions {
 }
 
 /**
- * Closed model: `concurrency` calls in flight; each finished call starts the next. Latency is measured
- * from the actual start, so a stalled system also slows the load down (use the open model to see stalls).
+ * Closed model: `concurrency` calls in flight (virtual users); each finished call starts the next. A
+ * profile such as `rampUsers(0, 50, 10_000)` varies the users over time. Latency is measured from the
+ * actual start, so a stalled system also slows the load down (use the open model to see stalls).
  */
 export interface ClosedLoadOptions extends CommonLoadOptions {
-  readonly concurrency: number
+  readonly concurrency: number | ArrivalRate
   readonly rate?: undefined
 }
 
@@ -49,7 +50,10 @@ export type LoadOptions = ClosedLoadOptions | OpenLoadOptions
 /** Options after checking, with defaults applied. */
 export interface ResolvedLoadOptions {
   readonly model: 'closed' | 'open'
+  /** Fixed users of the closed model (the peak, when `users` is a profile). */
   readonly concurrency: number
+  /** Users over time, when the closed model was given a profile. */
+  readonly users: ArrivalRate | undefined
   readonly rate: ArrivalRate
   readonly maxInFlight: number
   /** When to stop starting calls (ms from the start). */
@@ -113,6 +117,21 @@ function checkRateOption(rate: unknown, callee: Callee): ArrivalRate {
   return rate as ArrivalRate
 }
 
+function checkUsers(users: unknown, callee: Callee): ArrivalRate {
+  const phases = (users as ArrivalRate | null)?.phases
+  if (!Array.isArray(phases)) {
+    throw new FaultlineArgumentError(
+      'options.concurrency',
+      'must be a number of users or a profile such as rampUsers(0, 50, 10_000)',
+      callee,
+    )
+  }
+  if (profilePeak(users as ArrivalRate) < 1) {
+    throw new FaultlineArgumentError('options.concurrency', 'the profile never reaches 1 user', callee)
+  }
+  return users as ArrivalRate
+}
+
 /** Checks `load`'s options, naming the wrong argument, and fills in defaults. */
 export function resolveLoadOptions(options: LoadOptions, callee: Callee): ResolvedLoadOptions {
   if (typeof options !== 'object' || options === null) {
@@ -129,12 +148,20 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
       callee,
     )
   }
-  const concurrency = hasConcurrency ? integer(options, 'concurrency', callee)! : 0
+  const users =
+    hasConcurrency && typeof options.concurrency === 'object'
+      ? checkUsers(options.concurrency, callee)
+      : undefined
+  const concurrency = users
+    ? Math.ceil(profilePeak(users))
+    : hasConcurrency
+      ? integer(options, 'concurrency', callee)!
+      : 0
   const rate = hasRate ? checkRateOption(options.rate, callee) : constantRate(0)
   const duration = ms(options, 'duration', callee)
   const count = integer(options, 'count', callee)
   const maxDuration = ms(options, 'maxDuration', callee) ?? 60_000
-  const profile = hasRate ? rateDuration(rate) : Number.POSITIVE_INFINITY
+  const profile = hasRate ? rateDuration(rate) : users ? rateDuration(users) : Number.POSITIVE_INFINITY
   if (duration === undefined && count === undefined && !Number.isFinite(profile)) {
     throw new FaultlineArgumentError(
       'options.duration',
@@ -153,6 +180,7 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
   return {
     model: hasRate ? 'open' : 'closed',
     concurrency,
+    users,
     rate,
     maxInFlight: hasRate ? (integer(options, 'maxInFlight', callee) ?? 1000) : concurrency,
     startWindowMs: Math.min(duration ?? Number.POSITIVE_INFINITY, profile, maxDuration),
