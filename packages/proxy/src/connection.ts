@@ -65,10 +65,10 @@ export class Connection {
   cut(mode: CutMode, spareServer = false): void {
     this.up.close()
     this.down.close()
-    if (mode === 'reset') this.client.resetAndDestroy()
+    if (mode === 'reset') rst(this.client)
     else endThenDestroy(this.client)
     if (spareServer) this.server.end()
-    else if (mode === 'reset') this.server.resetAndDestroy()
+    else if (mode === 'reset') rst(this.server)
     else endThenDestroy(this.server)
   }
 
@@ -77,9 +77,9 @@ export class Connection {
     this.up.close()
     this.down.close()
     if (direction === 'upstream') endThenDestroy(this.client)
-    else this.client.resetAndDestroy()
+    else rst(this.client)
     if (direction === 'downstream') endThenDestroy(this.server)
-    else this.server.resetAndDestroy()
+    else rst(this.server)
   }
 
   /** Forwards nothing more in either direction and never closes: a per-connection black hole. */
@@ -110,8 +110,17 @@ export class Connection {
 
 function abort(socket: Socket, cause: NodeJS.ErrnoException | undefined): void {
   if (socket.destroyed) return
-  if (cause?.code === 'ECONNRESET') socket.resetAndDestroy()
+  if (cause?.code === 'ECONNRESET') rst(socket)
   else socket.destroy()
+}
+
+/**
+ * Sends an RST. On Linux a peer that still has unread bytes when the RST arrives reads them and then sees
+ * a plain end of stream (the kernel reports EOF before the error), so "reset right after the last bytes"
+ * may look like a close to that peer; a peer that is waiting for bytes sees ECONNRESET.
+ */
+export function rst(socket: Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy()
 }
 
 function endThenDestroy(socket: Socket): void {

@@ -48,8 +48,14 @@ describe('createProxy', () => {
         // The service reads the whole request to its end, then answers and ends: half-close both ways.
         let received: Promise<Buffer> = Promise.resolve(Buffer.alloc(0))
         const service = await listen((socket) => {
-          received = collect(socket).then((r) => r.data)
-          socket.once('end', () => void writeChunks(socket, down))
+          const chunks: Buffer[] = []
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+          received = new Promise((resolve) =>
+            socket.once('end', () => {
+              resolve(Buffer.concat(chunks))
+              void writeChunks(socket, down)
+            }),
+          )
         })
         const proxy = await createProxy({ upstream: service.endpoint })
         try {

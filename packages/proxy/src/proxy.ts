@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { FaultlineArgumentError, FaultlineError } from '@faultline/core'
 import { describe, type Endpoint, formatEndpoint, isPort, parseEndpoint } from './address.js'
-import { Connection, type CutMode } from './connection.js'
+import { Connection, type CutMode, rst } from './connection.js'
 import { type Behaviour, effectBehaviour, Fault, type FaultName } from './fault.js'
 import type { Pipe } from './pipe.js'
 import { framers, type MessageMatcher, summarize } from './protocols/matchers.js'
@@ -512,7 +512,7 @@ export class FaultProxy implements AsyncDisposable {
     for (const fault of this.faults) {
       if (fault.name === 'refuse' && fault.selects(id)) {
         fault.affected++
-        client.resetAndDestroy()
+        rst(client)
         return
       }
     }
@@ -533,7 +533,7 @@ export class FaultProxy implements AsyncDisposable {
     // The service is unreachable: the client sees a reset, as it would from a dead service behind a LB.
     const unreachable = (): void => {
       settle()
-      client.resetAndDestroy()
+      rst(client)
     }
     const gone = (): void => {
       settle()

@@ -50,8 +50,10 @@ export function collect(
     let error: string | undefined
     let ended = false
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    // Like most clients, answer the peer's FIN with ours, so the socket closes.
     socket.on('end', () => {
       ended = true
+      socket.end()
     })
     socket.on('error', (e: NodeJS.ErrnoException) => {
       error = e.code ?? e.message
