@@ -46,6 +46,7 @@ export interface IsolatedDatabase extends AsyncDisposable {
 /** A running PostgreSQL service. */
 export class PostgresService extends Service<PostgresInfo> {
   #admin: Promise<pg.Client> | undefined
+  #adminQueue: Promise<unknown> = Promise.resolve()
   #pool: string[] = []
   #filling: Promise<void> | undefined
   #closed = false
@@ -89,9 +90,18 @@ export class PostgresService extends Service<PostgresInfo> {
     return this.#admin
   }
 
-  async #create(admin: pg.Client): Promise<string> {
+  // Concurrent tests share one admin connection; pg wants one query at a time on a client.
+  #adminQuery(sql: string): Promise<void> {
+    const next = this.#adminQueue.then(async () => {
+      await (await this.#adminClient()).query(sql)
+    })
+    this.#adminQueue = next.catch(() => {})
+    return next
+  }
+
+  async #create(run: (sql: string) => Promise<unknown>): Promise<string> {
     const database = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
-    await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${this.info.templateDatabase}"`)
+    await run(`CREATE DATABASE "${database}" TEMPLATE "${this.info.templateDatabase}"`)
     return database
   }
 
@@ -105,7 +115,8 @@ export class PostgresService extends Service<PostgresInfo> {
       admin.on('error', () => {})
       await admin.connect()
       try {
-        while (!this.#closed && this.#pool.length < size) this.#pool.push(await this.#create(admin))
+        while (!this.#closed && this.#pool.length < size)
+          this.#pool.push(await this.#create((sql) => admin.query(sql)))
       } finally {
         await admin.end().catch(() => {})
       }
@@ -121,12 +132,9 @@ export class PostgresService extends Service<PostgresInfo> {
    * from a small pool copied ahead of time; `await using db = await pg.isolate()` drops it after the test.
    */
   async isolate(): Promise<IsolatedDatabase> {
-    const database = this.#pool.shift() ?? (await this.#create(await this.#adminClient()))
+    const database = this.#pool.shift() ?? (await this.#create((sql) => this.#adminQuery(sql)))
     this.#refill()
-    const drop = async () => {
-      const client = await this.#adminClient()
-      await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
-    }
+    const drop = () => this.#adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
     return { database, url: this.urlFor(database), drop, [Symbol.asyncDispose]: drop }
   }
 
@@ -134,11 +142,10 @@ export class PostgresService extends Service<PostgresInfo> {
     this.#closed = true
     await this.#filling
     const pooled = this.#pool.splice(0)
-    if (pooled.length > 0) {
-      const client = await this.#adminClient().catch(() => undefined)
-      for (const database of pooled)
-        await client?.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {})
+    for (const database of pooled) {
+      await this.#adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {})
     }
+    await this.#adminQueue
     const admin = this.#admin
     this.#admin = undefined
     if (admin) await (await admin.catch(() => undefined))?.end().catch(() => {})
