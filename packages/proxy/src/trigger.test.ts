@@ -1,0 +1,161 @@
+import type { Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { amqp, postgres, redis } from './protocols/matchers.js'
+import * as wire from './protocols/wire.test-support.js'
+import { createProxy, type FaultProxy } from './proxy.js'
+import { collect, dial, listen, sleep } from './test-support/net.js'
+
+// Triggers against a recording service: what reached the service, byte for byte, tells where the
+// trigger acted. Real clients and servers are in test/proxy.
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const close of cleanup.splice(0).reverse()) await close()
+})
+
+interface Recorded {
+  data: Buffer
+  error: string | undefined
+  ended: boolean
+}
+
+async function setup(
+  protocol: 'postgres' | 'redis' | 'amqp',
+): Promise<{ proxy: FaultProxy; served: Array<Promise<Recorded>> }> {
+  const served: Array<Promise<Recorded>> = []
+  const service = await listen((socket) => {
+    served.push(collect(socket))
+  })
+  cleanup.push(service.close)
+  const proxy = await createProxy({ upstream: service.endpoint, protocol })
+  cleanup.push(() => proxy.close())
+  return { proxy, served }
+}
+
+async function served(list: Array<Promise<Recorded>>, index = 0): Promise<Recorded> {
+  await expect.poll(() => list.length > index).toBe(true)
+  return list[index]!
+}
+
+const multi = wire.resp('MULTI')
+const set = wire.resp('SET', 'k', 'v')
+const exec = wire.resp('EXEC')
+
+describe('trigger', () => {
+  it('resets before the matching message: the service gets every byte before it and none of it', async () => {
+    const { proxy, served: list } = await setup('redis')
+    const trigger = proxy.trigger(redis.command('EXEC'))
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    client.write(Buffer.concat([multi, set, exec, wire.resp('PING')]))
+    expect((await result).error).toBe('ECONNRESET')
+    const service = await served(list)
+    expect(service.data.equals(Buffer.concat([multi, set]))).toBe(true)
+    expect(trigger.hits).toMatchObject([{ connection: 1, message: 'EXEC' }])
+  })
+
+  it('acts before a message split across reads', async () => {
+    const { proxy, served: list } = await setup('redis')
+    await using _t = proxy.trigger(redis.command('EXEC'), { action: 'close' })
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    client.write(Buffer.concat([multi, exec.subarray(0, 3)]))
+    await sleep(20)
+    client.write(exec.subarray(3))
+    expect(await result).toMatchObject({ error: undefined, ended: true })
+    expect((await served(list)).data.equals(multi)).toBe(true)
+  })
+
+  it('after: the service gets the whole message and a clean end; the client never sees the answer', async () => {
+    const { proxy, served: list } = await setup('redis')
+    await using _t = proxy.trigger(redis.command('SET'), { at: 'after', action: 'reset' })
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    client.write(Buffer.concat([multi, set, exec]))
+    expect((await result).error).toBe('ECONNRESET')
+    const service = await served(list)
+    expect(service.data.equals(Buffer.concat([multi, set]))).toBe(true)
+    expect(service.ended).toBe(true)
+  })
+
+  it('black-holes the connection at the message: nothing more passes, nothing closes', async () => {
+    const { proxy, served: list } = await setup('redis')
+    await using _t = proxy.trigger(redis.command('EXEC'), { action: 'blackHole' })
+    const client = await dial(proxy.port)
+    client.write(Buffer.concat([multi, exec]))
+    await sleep(200)
+    expect(client.destroyed).toBe(false)
+    expect(proxy.stats().open).toBe(1)
+    client.destroy()
+    await proxy.close()
+    expect((await served(list)).data.equals(multi)).toBe(true)
+  })
+
+  it('acts at the n-th match, counted over connections, as many times as asked', async () => {
+    const { proxy, served: list } = await setup('postgres')
+    const trigger = proxy.trigger(postgres.query(), { nth: 2, times: 2 })
+    const sockets: Socket[] = []
+    const results: Array<Promise<Recorded>> = []
+    for (let i = 0; i < 3; i++) {
+      const client = await dial(proxy.port)
+      sockets.push(client)
+      results.push(collect(client))
+      client.write(Buffer.concat([wire.pgStartup({ user: 'u' }), wire.pgQuery(`select ${i}`)]))
+      await expect.poll(() => list.length).toBe(i + 1)
+    }
+    await expect.poll(() => trigger.hits.length).toBe(2)
+    expect(trigger.hits.map((h) => [h.connection, h.message])).toEqual([
+      [2, 'Q select 1'],
+      [3, 'Q select 2'],
+    ])
+    expect((await results[1]!).error).toBe('ECONNRESET')
+    expect((await results[2]!).error).toBe('ECONNRESET')
+    sockets[0]!.end()
+    expect((await results[0]!).error).toBeUndefined()
+  })
+
+  it('matches COMMIT in the simple and the extended protocol', async () => {
+    const { proxy, served: list } = await setup('postgres')
+    const trigger = proxy.trigger(postgres.commit(), { times: Number.POSITIVE_INFINITY })
+    const simple = await dial(proxy.port)
+    const simpleResult = collect(simple)
+    simple.write(
+      Buffer.concat([wire.pgStartup({ user: 'u' }), wire.pgQuery('BEGIN'), wire.pgQuery('COMMIT')]),
+    )
+    expect((await simpleResult).error).toBe('ECONNRESET')
+    const extended = await dial(proxy.port)
+    const extendedResult = collect(extended)
+    const before = Buffer.concat([
+      wire.pgStartup({ user: 'u' }),
+      wire.pgParse('', 'COMMIT'),
+      wire.pgBind('', ''),
+    ])
+    extended.write(Buffer.concat([before, wire.pgExecute(''), wire.pgSync()]))
+    expect((await extendedResult).error).toBe('ECONNRESET')
+    expect(trigger.hits.map((h) => h.message)).toEqual(['Q COMMIT', 'E COMMIT'])
+    expect((await served(list, 1)).data.equals(before)).toBe(true)
+  })
+
+  it('matches an AMQP method', async () => {
+    const { proxy, served: list } = await setup('amqp')
+    await using _t = proxy.trigger(amqp.method('basic.ack'))
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    const before = Buffer.concat([wire.amqpHeader(), wire.amqpMethod(1, 20, 10, Buffer.alloc(1))])
+    client.write(Buffer.concat([before, wire.amqpMethod(1, 60, 80, Buffer.alloc(9))]))
+    expect((await result).error).toBe('ECONNRESET')
+    expect((await served(list)).data.equals(before)).toBe(true)
+  })
+
+  it('says which protocol a matcher needs', async () => {
+    const { proxy } = await setup('redis')
+    expect(() => proxy.trigger(postgres.commit())).toThrow(
+      /postgres COMMIT needs postgres framing; this proxy frames redis/,
+    )
+    const plain = await createProxy({ upstream: '127.0.0.1:9' })
+    cleanup.push(() => plain.close())
+    expect(() => plain.trigger(redis.command('EXEC'))).toThrow(/protocol: 'redis'/)
+    expect(() => amqp.method('basic.teleport')).toThrow(/'basic.ack'/)
+    expect(() => proxy.trigger(redis.command('GET'), { at: 'during' as never })).toThrow(/'before', 'after'/)
+  })
+})
