@@ -58,8 +58,8 @@ describe('pass-through', () => {
         fc.array(fc.uint8Array({ maxLength: 20_000 }), { minLength: 1, maxLength: 20 }),
         async (values) => {
           const pipeline = c.pipeline()
-          values.forEach((v, i) => pipeline.set(`k${i}`, Buffer.from(v)))
-          values.forEach((_, i) => pipeline.getBuffer(`k${i}`))
+          for (const [i, v] of values.entries()) pipeline.set(`k${i}`, Buffer.from(v))
+          for (const i of values.keys()) pipeline.getBuffer(`k${i}`)
           const results = (await pipeline.exec()) ?? []
           const read = results.slice(values.length).map(([, value]) => value as Buffer)
           expect(read.map((b) => b.toString('hex'))).toEqual(
