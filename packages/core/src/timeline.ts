@@ -4,6 +4,8 @@ export interface TimelineEntry {
   readonly target?: string
   readonly startedAt: number
   readonly healedAt?: number
+  /** Whatever else describes the fault (direction, parameters, seed), for reports. */
+  readonly details?: Readonly<Record<string, unknown>>
 }
 
 /** A fault window being recorded; `heal()` closes it (idempotent). */
@@ -26,12 +28,16 @@ export class Timeline {
   readonly #entries: TimelineEntry[] = []
 
   /** Records that a fault starts now (or at `at`, epoch ms). */
-  start(name: string, options: { target?: string; at?: number } = {}): TimelineMark {
+  start(
+    name: string,
+    options: { target?: string; at?: number; details?: Readonly<Record<string, unknown>> } = {},
+  ): TimelineMark {
     const index = this.#entries.length
     const entry: TimelineEntry = {
       name,
       ...(options.target === undefined ? {} : { target: options.target }),
       startedAt: options.at ?? Date.now(),
+      ...(options.details === undefined ? {} : { details: options.details }),
     }
     this.#entries.push(entry)
     return {
@@ -41,6 +47,11 @@ export class Timeline {
         if (current && current.healedAt === undefined) this.#entries[index] = { ...current, healedAt: at }
       },
     }
+  }
+
+  /** Adds a fault recorded elsewhere (e.g. by a proxy's listener), healed or not. */
+  add(entry: TimelineEntry): void {
+    this.#entries.push(entry)
   }
 
   /** Every fault so far, oldest first; open faults have no `healedAt`. */

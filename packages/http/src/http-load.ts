@@ -1,4 +1,10 @@
-import { errorKind, FaultlineArgumentError, LoadRecorder, type LoadReport } from '@faultline/core'
+import {
+  errorKind,
+  FaultlineArgumentError,
+  LoadRecorder,
+  type LoadReport,
+  type Timeline,
+} from '@faultline/core'
 import autocannon from 'autocannon'
 import { checkTarget } from './target.js'
 
@@ -35,6 +41,8 @@ export interface HttpLoadOptions {
   readonly name?: string
   /** Width of one point of the report's time series (default 1,000 ms). */
   readonly interval?: number
+  /** The faults applied during the run: the report keeps those overlapping it (`report.during(name)`). */
+  readonly timeline?: Timeline
   /** Raw autocannon options, passed through last. */
   readonly autocannon?: AutocannonOptions
 }
@@ -99,6 +107,7 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
     target: url.href,
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.interval === undefined ? {} : { intervalMs: options.interval }),
+    ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
   })
   const acOptions: autocannon.Options = {
     url: url.href,

@@ -1,4 +1,5 @@
 import { FaultlineArgumentError } from '../errors.js'
+import type { Timeline } from '../timeline.js'
 import { type ArrivalRate, constantRate, profilePeak, rateDuration } from './arrivals.js'
 
 /** Options every load run takes. Durations are in ms. */
@@ -21,6 +22,8 @@ export interface CommonLoadOptions {
   readonly name?: string
   /** Width of one point of the report's time series (default 1,000 ms). */
   readonly interval?: number
+  /** The faults applied during the run: the report keeps those overlapping it (`report.during(name)`). */
+  readonly timeline?: Timeline
 }
 
 /**
@@ -65,6 +68,7 @@ export interface ResolvedLoadOptions {
   readonly seed: number | undefined
   readonly name: string | undefined
   readonly interval: number
+  readonly timeline: Timeline | undefined
 }
 
 type Callee = (...args: never[]) => unknown
@@ -191,5 +195,6 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
     seed,
     name: options.name,
     interval: ms(options, 'interval', callee) ?? 1000,
+    timeline: options.timeline,
   }
 }

@@ -1,5 +1,6 @@
 import { FaultlineArgumentError } from '../errors.js'
 import { LatencyHistogram } from '../stats/histogram.js'
+import type { Timeline } from '../timeline.js'
 import { StatsCell } from './cell.js'
 import { type LoadModel, LoadReport, type LoadSeriesPoint, type LoadSource } from './report.js'
 
@@ -16,6 +17,8 @@ export interface LoadRecorderOptions {
   readonly intervalMs?: number
   /** Epoch ms of the start of the run (default: when the recorder is created). */
   readonly startedAt?: number
+  /** Faults applied during the run; those overlapping it go into the report (`report.faults`). */
+  readonly timeline?: Timeline
 }
 
 /** One completed call. */
@@ -155,6 +158,8 @@ export class LoadRecorder {
       intervalMs: this.#intervalMs,
       totals: track.totals,
       series: series(track.intervals, durationMs, this.#intervalMs),
+      intervals: track.intervals,
+      ...(o.timeline ? { faults: o.timeline.between(this.#startedAt, this.#startedAt + durationMs) } : {}),
     })
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { Timeline } from '../timeline.js'
 import { LoadRecorder } from './recorder.js'
 import { isLoadReport, LoadReport } from './report.js'
 
@@ -108,5 +109,59 @@ describe('LoadRecorder.fail', () => {
     expect(report.errorsByKind).toEqual({ ECONNREFUSED: 1 })
     expect(report.tag('login').errors).toBe(1)
     expect(report.series[0]?.errors).toBe(1)
+  })
+})
+
+describe('LoadReport.window and faults', () => {
+  // 20 s at 100 calls/s; between 10 s and 15 s (a fault) every call fails after 1,000 ms.
+  function outageReport(): LoadReport {
+    const timeline = new Timeline()
+    timeline.start('redis paused', { at: 1_000_010_000, target: 'redis' }).heal(1_000_015_000)
+    timeline.start('before the run', { at: 1 }).heal(2)
+    const recorder = new LoadRecorder({ startedAt: 1_000_000_000, seed: 42, timeline })
+    for (let i = 0; i < 2000; i++) {
+      const startMs = i * 10
+      const down = startMs >= 10_000 && startMs < 15_000
+      recorder.record({ startMs, latencyMs: down ? 1000 : 5, ...(down ? { error: 'ETIMEDOUT' } : {}) })
+    }
+    return recorder.finish(20_000)
+  }
+
+  it('keeps the faults that overlap the run', () => {
+    const report = outageReport()
+    expect(report.faults.map((f) => f.name)).toEqual(['redis paused'])
+    expect(report.summary()).toContain('  fault    redis paused (redis) 10.0-15.0 s')
+  })
+
+  it('restricts the report to a window of whole intervals', () => {
+    const report = outageReport()
+    const outage = report.window(10_000, 15_000)
+    expect([outage.windowStartMs, outage.durationMs, outage.count, outage.errorRate]).toEqual([
+      10_000, 5000, 500, 1,
+    ])
+    expect(outage.series).toHaveLength(5)
+    expect(outage.p50).toBe(1000)
+    expect(report.window(12_500, 13_200).count).toBe(200) // widened to 12.0-14.0 s
+    expect(report.window(0, 10_000).errorRate).toBe(0)
+    expect(outage.summary()).toMatch(/^load \(closed model, function\) window 10\.0-15\.0 s, seed 42/)
+  })
+
+  it('restricts the report to a fault with during()', () => {
+    const report = outageReport()
+    expect(report.during('redis paused').count).toBe(500)
+    expect(report.during('redis paused').errorsByKind).toEqual({ ETIMEDOUT: 500 })
+    expect(() => report.during('kafka down')).toThrowError(
+      'fault: no fault named "kafka down"; faults are redis paused',
+    )
+  })
+
+  it('names a bad window', () => {
+    expect(() => outageReport().window(5000, 1000)).toThrowError('fromMs: window must be 0 <= fromMs < toMs')
+    expect(() => outageReport().window(30_000, 40_000)).toThrowError(
+      'fromMs: window 30.0-40.0 s is outside the report (0.0-20.0 s)',
+    )
+    const json = LoadReport.fromJSON(JSON.parse(JSON.stringify(outageReport())))
+    expect(json.faults).toHaveLength(1)
+    expect(() => json.window(0, 1000)).toThrowError(/no per-interval histograms/)
   })
 })

@@ -1,5 +1,7 @@
-import { FaultlineArgumentError } from '../errors.js'
+import { FaultlineArgumentError, FaultlineError } from '../errors.js'
+import { formatSeconds } from '../stats/format.js'
 import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
+import type { TimelineEntry } from '../timeline.js'
 import { StatsCell } from './cell.js'
 import { formatSummary } from './summary.js'
 
@@ -54,6 +56,7 @@ export interface LoadReportJSON {
   readonly tag?: string
   readonly startedAt: number
   readonly durationMs: number
+  readonly windowStartMs: number
   readonly intervalMs: number
   readonly count: number
   readonly ok: number
@@ -65,6 +68,7 @@ export interface LoadReportJSON {
   readonly errorsByKind: Readonly<Record<string, number>>
   readonly schedulingLag?: LatencySummaryJSON
   readonly series: readonly LoadSeriesPoint[]
+  readonly faults: readonly TimelineEntry[]
   readonly tags: Readonly<Record<string, LoadReportJSON>>
   readonly histogram: LatencyHistogramJSON
   readonly schedulingLagHistogram?: LatencyHistogramJSON
@@ -88,6 +92,12 @@ export interface LoadReportInit {
   readonly series: readonly LoadSeriesPoint[]
   readonly tags?: ReadonlyMap<string, LoadReport>
   readonly schedulingLag?: LatencyHistogram
+  /** Where this report's window starts in the run (ms; 0 for the whole run). */
+  readonly windowStartMs?: number
+  /** The per-interval cells, indexed from the start of the run, so the report can be windowed. */
+  readonly intervals?: readonly (StatsCell | undefined)[]
+  /** Faults of the run's timeline that overlap it (epoch ms). */
+  readonly faults?: readonly TimelineEntry[]
 }
 
 /**
@@ -116,14 +126,21 @@ export class LoadReport {
   readonly target: string | undefined
   /** The tag this report is restricted to, for `report.tag(name)`. */
   readonly tagName: string | undefined
+  /** Epoch ms of the start of the run. */
   readonly startedAt: number
+  /** Length of this report's window (the whole run unless windowed), ms. */
   readonly durationMs: number
+  /** Where this report's window starts, ms from the start of the run (0 unless windowed). */
+  readonly windowStartMs: number
   readonly intervalMs: number
-  /** Per-interval series (for charts): one point per `intervalMs` of the run. */
+  /** Per-interval series (for charts): one point per `intervalMs`, `startMs` from the start of the run. */
   readonly series: readonly LoadSeriesPoint[]
+  /** Faults on the run's timeline (`options.timeline`) that overlap this report, epoch ms. */
+  readonly faults: readonly TimelineEntry[]
   readonly #totals: StatsCell
   readonly #tags: ReadonlyMap<string, LoadReport>
   readonly #lag: LatencyHistogram | undefined
+  readonly #intervals: readonly (StatsCell | undefined)[] | undefined
 
   constructor(init: LoadReportInit) {
     this.name = init.name
@@ -140,6 +157,99 @@ export class LoadReport {
     this.#totals = init.totals
     this.#tags = init.tags ?? new Map()
     this.#lag = init.schedulingLag
+    this.windowStartMs = init.windowStartMs ?? 0
+    this.#intervals = init.intervals
+    this.faults = init.faults ?? []
+  }
+
+  /**
+   * The report restricted to the calls that started (or should have) between `fromMs` and `toMs` after
+   * the start of the run, widened to whole intervals: e.g. what users saw during an outage.
+   *
+   * @example
+   * const outage = report.window(10_000, 20_000)
+   * expect(outage).toHaveErrorRateBelow(0.05) // "... (window 10.0-20.0 s, seed 42)"
+   */
+  window(fromMs: number, toMs: number): LoadReport {
+    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs >= 0 && toMs > fromMs)) {
+      throw new FaultlineArgumentError(
+        'fromMs',
+        `window must be 0 <= fromMs < toMs (ms from the start of the run), got ${fromMs}-${toMs}`,
+        this.window,
+      )
+    }
+    const intervals = this.#intervals
+    if (!intervals) {
+      throw new FaultlineError(
+        'NO_INTERVALS',
+        'this report has no per-interval histograms (it was rebuilt from JSON); window it before serialising',
+      )
+    }
+    const end = this.windowStartMs + this.durationMs
+    const lo = Math.max(
+      Math.floor(fromMs / this.intervalMs),
+      Math.floor(this.windowStartMs / this.intervalMs),
+    )
+    const hi = Math.min(Math.ceil(toMs / this.intervalMs), Math.ceil(end / this.intervalMs))
+    if (lo >= hi) {
+      throw new FaultlineArgumentError(
+        'fromMs',
+        `window ${formatSeconds(fromMs)}-${formatSeconds(toMs)} s is outside the report (${formatSeconds(this.windowStartMs)}-${formatSeconds(end)} s)`,
+        this.window,
+      )
+    }
+    const totals = new StatsCell()
+    for (let i = lo; i < hi; i++) {
+      const cell = intervals[i]
+      if (cell) totals.add(cell)
+    }
+    const startMs = lo * this.intervalMs
+    const endMs = Math.min(hi * this.intervalMs, end)
+    const tags = new Map<string, LoadReport>()
+    for (const [tag, report] of this.#tags) tags.set(tag, report.window(fromMs, toMs))
+    return new LoadReport({
+      ...(this.name === undefined ? {} : { name: this.name }),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.target === undefined ? {} : { target: this.target }),
+      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
+      source: this.source,
+      model: this.model,
+      unit: this.unit,
+      startedAt: this.startedAt,
+      durationMs: endMs - startMs,
+      windowStartMs: startMs,
+      intervalMs: this.intervalMs,
+      totals,
+      series: this.series.filter((p) => p.startMs >= startMs && p.startMs < endMs),
+      tags,
+      intervals,
+      faults: this.faults.filter(
+        (f) =>
+          f.startedAt <= this.startedAt + endMs &&
+          (f.healedAt ?? Number.POSITIVE_INFINITY) >= this.startedAt + startMs,
+      ),
+    })
+  }
+
+  /**
+   * The report restricted to a fault's window on the timeline (until the end of the run if it never
+   * healed), by name or entry.
+   *
+   * @example
+   * expect(report.during('redis paused')).toHaveErrorRateBelow(0.01)
+   */
+  during(fault: string | TimelineEntry): LoadReport {
+    const entry = typeof fault === 'string' ? this.faults.find((f) => f.name === fault) : fault
+    if (!entry) {
+      const known =
+        this.faults.length === 0
+          ? 'the report has no faults'
+          : `faults are ${this.faults.map((f) => f.name).join(', ')}`
+      throw new FaultlineArgumentError('fault', `no fault named "${String(fault)}"; ${known}`, this.during)
+    }
+    const from = Math.max(0, entry.startedAt - this.startedAt)
+    const to = (entry.healedAt ?? this.startedAt + this.windowStartMs + this.durationMs) - this.startedAt
+    return this.window(from, Math.max(to, from + 1))
   }
 
   /** The latency histogram (ms) of every completed call. */
@@ -254,6 +364,7 @@ export class LoadReport {
       unit: this.unit,
       startedAt: this.startedAt,
       durationMs: this.durationMs,
+      windowStartMs: this.windowStartMs,
       intervalMs: this.intervalMs,
       count: this.count,
       ok: this.ok,
@@ -265,6 +376,7 @@ export class LoadReport {
       errorsByKind: this.errorsByKind,
       ...(this.#lag ? { schedulingLag: summarize(this.#lag) } : {}),
       series: this.series,
+      faults: this.faults,
       tags: Object.fromEntries([...this.#tags].map(([tag, report]) => [tag, report.toJSON()])),
       histogram: this.latency.toJSON(),
       ...(this.#lag ? { schedulingLagHistogram: this.#lag.toJSON() } : {}),
@@ -293,7 +405,9 @@ export class LoadReport {
       unit: json.unit,
       startedAt: json.startedAt,
       durationMs: json.durationMs,
+      windowStartMs: json.windowStartMs ?? 0,
       intervalMs: json.intervalMs,
+      faults: json.faults ?? [],
       totals,
       series: json.series,
       tags: new Map(Object.entries(json.tags).map(([tag, t]) => [tag, LoadReport.fromJSON(t)])),

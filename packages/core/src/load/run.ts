@@ -81,6 +81,7 @@ export class LoadRun {
       seed,
       intervalMs: options.interval,
       ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
     })
   }
 

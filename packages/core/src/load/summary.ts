@@ -37,7 +37,11 @@ export function formatSummary(report: LoadReport): string {
   const head = [`${report.model} model, ${report.source}`]
   if (report.target !== undefined) head.push(report.target)
   const seed = report.seed === undefined ? '' : `, seed ${report.seed}`
-  const lines = [`${title} (${head.join(', ')}) ${formatSeconds(report.durationMs)} s${seed}`]
+  const span =
+    report.windowStartMs === 0
+      ? `${formatSeconds(report.durationMs)} s`
+      : `window ${formatSeconds(report.windowStartMs)}-${formatSeconds(report.windowStartMs + report.durationMs)} s`
+  const lines = [`${title} (${head.join(', ')}) ${span}${seed}`]
   lines.push(`  ${outcomeLine(report)}`)
   lines.push(`  latency  ${latencyLine(report.latency)}`)
   const kinds = Object.entries(report.errorsByKind)
@@ -49,6 +53,12 @@ export function formatSummary(report: LoadReport): string {
     lines.push(
       `  schedule lag  p50 ${formatMs(lag.percentile(50))}  p99 ${formatMs(lag.percentile(99))}  max ${formatMs(lag.max)}`,
     )
+  }
+  for (const fault of report.faults) {
+    const from = formatSeconds(fault.startedAt - report.startedAt)
+    const to = fault.healedAt === undefined ? 'end' : formatSeconds(fault.healedAt - report.startedAt)
+    const target = fault.target === undefined ? '' : ` (${fault.target})`
+    lines.push(`  fault    ${fault.name}${target} ${from}-${to} s`)
   }
   for (const tag of report.tags) {
     const t = report.tag(tag)

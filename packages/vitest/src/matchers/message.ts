@@ -41,7 +41,7 @@ export function samples(report: LoadReport, count: number = report.count): strin
 
 /** The window and seed of a report, e.g. `window 0.0-10.0 s, seed 42`. */
 export function where(report: LoadReport): string {
-  const window = `window 0.0-${formatSeconds(report.durationMs)} s`
+  const window = `window ${formatSeconds(report.windowStartMs)}-${formatSeconds(report.windowStartMs + report.durationMs)} s`
   return report.seed === undefined ? window : `${window}, seed ${report.seed}`
 }
 

@@ -58,3 +58,27 @@ describe('.not.toHaveErrorRateBelow', () => {
     `)
   })
 })
+
+describe('.toHaveErrorRateBelow on a window', () => {
+  it('names the window it judged', () => {
+    const recorder = new LoadRecorder({ unit: 'requests', seed: 42, startedAt: 0 })
+    for (let i = 0; i < 3000; i++) {
+      const down = i >= 1000 && i < 2000
+      recorder.record({
+        startMs: i * 10,
+        latencyMs: 5,
+        ...(down && i % 10 === 0 ? { error: 'HTTP 503' } : {}),
+      })
+    }
+    const report = recorder.finish(30_000)
+    expect(report.window(0, 10_000)).toHaveErrorRateBelow(0.01)
+    expect(() =>
+      expect(report.window(10_000, 20_000)).toHaveErrorRateBelow(0.01),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(report).toHaveErrorRateBelow(0.01)
+
+      error rate 10 % > 1 %: 100 errors in 1,000 requests (window 10.0-20.0 s, seed 42)
+      Hint: errors by kind: HTTP 503 100]
+    `)
+  })
+})
