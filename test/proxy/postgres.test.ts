@@ -59,7 +59,8 @@ const rows = async (batch: string): Promise<number> =>
 async function transfer(c: pg.Client, batch: string, extended = false): Promise<void> {
   await c.query('BEGIN')
   for (let i = 0; i < 3; i++) await c.query('INSERT INTO ledger (batch) VALUES ($1)', [batch])
-  await c.query(extended ? { text: 'COMMIT', queryMode: 'extended' } : 'COMMIT')
+  // A named statement goes through Parse/Bind/Execute: the extended protocol.
+  await c.query(extended ? { name: 'commit', text: 'COMMIT' } : 'COMMIT')
 }
 
 describe('pass-through', () => {
