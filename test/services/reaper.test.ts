@@ -23,21 +23,32 @@ console.log(service.info.containerId)
 setInterval(() => {}, 1000)
 `
 
+/** Starts a separate run, waits for its container, and kills the run's process with SIGKILL. */
+async function killedRun(watchdog: boolean): Promise<string> {
+  const env = { ...process.env, FAULTLINE_WATCHDOG: watchdog ? 'on' : 'off' }
+  delete env.FAULTLINE_RUN_ID
+  delete env.FAULTLINE_RUN_PID
+  const child = spawn(process.execPath, ['--input-type=module', '-e', childRun], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: child.stdout })
+  const [id] = (await once(lines, 'line')) as [string]
+  expect(await exists(id)).toBe(true)
+  const exited = once(child, 'exit')
+  child.kill('SIGKILL')
+  await exited
+  return id
+}
+
 describe('reaper', () => {
-  test('a container of a run killed with SIGKILL is removed by the next sweep', async () => {
-    const env = { ...process.env }
-    delete env.FAULTLINE_RUN_ID
-    delete env.FAULTLINE_RUN_PID
-    const child = spawn(process.execPath, ['--input-type=module', '-e', childRun], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    const lines = createInterface({ input: child.stdout })
-    const [id] = (await once(lines, 'line')) as [string]
-    expect(await exists(id)).toBe(true)
-    const exited = once(child, 'exit')
-    child.kill('SIGKILL')
-    await exited
+  test("the run's watchdog removes its containers once the run's process is killed with SIGKILL", async () => {
+    const id = await killedRun(true)
+    await expect.poll(() => exists(id), { timeout: 20_000, interval: 250 }).toBe(false)
+  })
+
+  test('a container of a killed run whose watchdog died too is removed by the next sweep', async () => {
+    const id = await killedRun(false)
 
     // The killed run's container is still there — nothing ran to remove it — until a sweep.
     expect(await exists(id)).toBe(true)
