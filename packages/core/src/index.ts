@@ -1,4 +1,13 @@
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
+export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
+export {
+  classifyError,
+  History,
+  type Operation,
+  type OperationHandle,
+  type OperationOutcome,
+  type RecordOptions,
+} from './history/history.js'
 export {
   type ArrivalRate,
   arrivalSchedule,

@@ -1,0 +1,162 @@
+import { FaultlineArgumentError } from '../errors.js'
+
+/**
+ * How an operation ended, as Jepsen records it: `ok` — it happened and the caller was told so; `fail` — it
+ * definitely did not happen; `indeterminate` — the caller cannot know (a connection cut during COMMIT, a
+ * publish whose confirm never came), so finding it or not finding it later are both fine.
+ */
+export type OperationOutcome = 'pending' | 'ok' | 'fail' | 'indeterminate'
+
+/** One recorded operation: what it tried to write, and how it ended. */
+export interface Operation<V> {
+  /** Sequence number in invocation order. */
+  readonly index: number
+  /** The value written (a row id, a message id): what the final read is checked for. */
+  readonly value: V
+  outcome: OperationOutcome
+  /** When it was invoked and completed, in ms since the history started. */
+  readonly invokedAt: number
+  completedAt?: number
+  /** The error of a failed or indeterminate operation. */
+  error?: unknown
+  /** Which client (writer, publisher) ran it. */
+  readonly process?: string | number
+}
+
+/** Options of `history.record()`. */
+export interface RecordOptions {
+  /** Which client runs the operation, for the report. */
+  process?: string | number
+  /**
+   * Decides whether an error means the write definitely did not happen (`fail`) or might have
+   * (`indeterminate`). The default: connection-level errors (reset, closed, timeout, PostgreSQL's SQLSTATE
+   * class 08 and 57P0x) are indeterminate, everything else fails.
+   */
+  classify?: (error: unknown) => 'fail' | 'indeterminate'
+}
+
+const INDETERMINATE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  '57P01', // admin_shutdown: pg_terminate_backend, server restart
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+])
+
+/**
+ * The default classifier: errors that say the connection broke (so the server may or may not have done
+ * the work) are indeterminate; errors the server answered with (a constraint, a syntax error) are fails.
+ */
+export function classifyError(error: unknown): 'fail' | 'indeterminate' {
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && (INDETERMINATE_CODES.has(code) || code.startsWith('08')))
+    return 'indeterminate'
+  const text = error instanceof Error ? error.message : String(error)
+  if (
+    /connection (terminated|closed|lost|ended|reset)|socket hang up|Connection is closed|channel closed|timed? ?out/i.test(
+      text,
+    )
+  ) {
+    return 'indeterminate'
+  }
+  return 'fail'
+}
+
+/**
+ * A history of writes for checking what a final read must contain: record each write as it runs, then
+ * `checkHistory(history, finalRead)`.
+ *
+ * @example
+ * const history = new History<number>()
+ * await Promise.all(ids.map((id) => history.record(id, () => insertAuditRow(id)).catch(() => {})))
+ * const { rows } = await client.query('SELECT id FROM audit')
+ * expect(history).toHaveNoLostWrites(rows.map((r) => r.id))
+ */
+export class History<V> {
+  readonly #operations: Operation<V>[] = []
+  readonly #started = performance.now()
+
+  /** Every operation recorded so far, in invocation order. */
+  get operations(): readonly Operation<V>[] {
+    return this.#operations
+  }
+
+  /** Opens an operation; complete it with `ok`, `fail` or `indeterminate`. */
+  invoke(value: V, process?: string | number): OperationHandle<V> {
+    const operation: Operation<V> = {
+      index: this.#operations.length,
+      value,
+      outcome: 'pending',
+      invokedAt: performance.now() - this.#started,
+      ...(process === undefined ? {} : { process }),
+    }
+    this.#operations.push(operation)
+    return new OperationHandle(operation, this.#started)
+  }
+
+  /**
+   * Runs `write` as one operation: `ok` when it resolves, `fail` or `indeterminate` (see
+   * `RecordOptions.classify`) when it rejects. Rethrows the error, so the caller sees what the code under
+   * test would see.
+   */
+  async record<T>(value: V, write: () => Promise<T>, options: RecordOptions = {}): Promise<T> {
+    const handle = this.invoke(value, options.process)
+    try {
+      const result = await write()
+      handle.ok()
+      return result
+    } catch (error) {
+      const outcome = (options.classify ?? classifyError)(error)
+      if (outcome === 'fail') handle.fail(error)
+      else handle.indeterminate(error)
+      throw error
+    }
+  }
+
+  /** How many operations ended each way. */
+  counts(): Record<OperationOutcome, number> {
+    const counts = { pending: 0, ok: 0, fail: 0, indeterminate: 0 }
+    for (const op of this.#operations) counts[op.outcome]++
+    return counts
+  }
+}
+
+/** Completes one operation of a history. */
+export class OperationHandle<V> {
+  readonly #operation: Operation<V>
+  readonly #started: number
+
+  /** @internal */
+  constructor(operation: Operation<V>, started: number) {
+    this.#operation = operation
+    this.#started = started
+  }
+
+  #complete(outcome: OperationOutcome, error?: unknown): void {
+    if (this.#operation.outcome !== 'pending') {
+      throw new FaultlineArgumentError(
+        'operation',
+        `operation #${this.#operation.index} already ended as ${this.#operation.outcome}; an operation ends once`,
+      )
+    }
+    this.#operation.outcome = outcome
+    this.#operation.completedAt = performance.now() - this.#started
+    if (error !== undefined) this.#operation.error = error
+  }
+
+  /** It happened, and the caller was told so. */
+  ok(): void {
+    this.#complete('ok')
+  }
+  /** It definitely did not happen. */
+  fail(error?: unknown): void {
+    this.#complete('fail', error)
+  }
+  /** The caller cannot know whether it happened. */
+  indeterminate(error?: unknown): void {
+    this.#complete('indeterminate', error)
+  }
+}
