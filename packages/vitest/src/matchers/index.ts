@@ -1,6 +1,8 @@
 // Pure matcher functions, one per file, gathered here. `../setup.ts` registers them with expect.extend;
 // users without the plugin can `expect.extend(faultlineMatchers)` themselves.
 import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
+import { toHaveNoDuplicates } from './to-have-no-duplicates.js'
+import { toHaveNoLostWrites } from './to-have-no-lost-writes.js'
 import { toHaveP50Below } from './to-have-p50-below.js'
 import { toHaveP95Below } from './to-have-p95-below.js'
 import { toHaveP99Below } from './to-have-p99-below.js'
@@ -15,6 +17,8 @@ export type { SloLimits } from './to-meet-slo.js'
 export type { FaultlineLoadMatchers } from './types.js'
 export {
   toHaveErrorRateBelow,
+  toHaveNoDuplicates,
+  toHaveNoLostWrites,
   toHaveP50Below,
   toHaveP95Below,
   toHaveP99Below,
@@ -32,6 +36,8 @@ export {
  * expect.extend(faultlineMatchers)
  */
 export const faultlineMatchers = {
+  toHaveNoLostWrites,
+  toHaveNoDuplicates,
   toHavePercentileBelow,
   toHaveP50Below,
   toHaveP95Below,

@@ -20,7 +20,16 @@ export interface FaultlineLoadMatchers<R = unknown> {
   toMeetSLO(slo: SloLimits): R
 }
 
+/** The history matchers, on `expect(history)` (a `History` from @faultline/core). */
+export interface FaultlineHistoryMatchers<R = unknown> {
+  /** Every acknowledged write is in `finalRead`; indeterminate ones may be absent. */
+  toHaveNoLostWrites(finalRead: Iterable<unknown>): R
+  /** No value twice in `finalRead`, and none that no write attempted. */
+  toHaveNoDuplicates(finalRead: Iterable<unknown>): R
+}
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
-    extends FaultlineLoadMatchers<R> {}
+    extends FaultlineLoadMatchers<R>,
+      FaultlineHistoryMatchers<R> {}
 }
