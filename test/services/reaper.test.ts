@@ -25,7 +25,7 @@ setInterval(() => {}, 1000)
 
 /** Starts a separate run, waits for its container, and kills the run's process with SIGKILL. */
 async function killedRun(watchdog: boolean): Promise<string> {
-  const env = { ...process.env, FAULTLINE_WATCHDOG: watchdog ? 'on' : 'off' }
+  const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_WATCHDOG: watchdog ? 'on' : 'off' }
   delete env.FAULTLINE_RUN_ID
   delete env.FAULTLINE_RUN_PID
   const child = spawn(process.execPath, ['--input-type=module', '-e', childRun], {
