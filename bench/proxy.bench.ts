@@ -1,0 +1,245 @@
+// Proxy benchmark: the fault proxy in pass-through against a direct connection to the same Redis, in the
+// same run, interleaved round by round so both see the same machine. Results: bench/results/proxy.json.
+// Targets (ratios within this run; absolute numbers on a shared 2-core machine are noise):
+//   throughput through the proxy >= 90 % of direct, for a pipelined and for a request/response workload;
+//   added median latency per round trip < 50 µs.
+// The proxy runs in this process, next to the client, as it does in a user's test: its CPU cost competes
+// with the client's, which is the cost a user pays.
+//
+//   npm run build && TESTCONTAINERS_RYUK_DISABLED=true FAULTLINE_REDIS_IMAGE=... node bench/proxy.bench.ts
+import { writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createProxy } from '@faultline/proxy'
+import { RedisContainer } from '@testcontainers/redis'
+import { Redis } from 'ioredis'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const seconds = Number(process.env.BENCH_SECONDS ?? 2)
+const image = process.env.FAULTLINE_REDIS_IMAGE ?? 'redis:7'
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+const round1 = (x: number): number => Math.round(x * 10) / 10
+
+interface Target {
+  readonly host: string
+  readonly port: number
+}
+
+async function dial({ host, port }: Target): Promise<Socket> {
+  const socket = connect({ host, port, noDelay: true })
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  return socket
+}
+
+// Raw pipelined PINGs: batches of `batch` commands, up to `window` batches in flight, for `seconds`.
+// The client does almost nothing, so this shows the proxy's own cost at its worst.
+async function rawPipelined(target: Target): Promise<number> {
+  const batch = 500
+  const window = 8
+  const reply = '+PONG\r\n'.length
+  const payload = Buffer.from('PING\r\n'.repeat(batch))
+  const socket = await dial(target)
+  const deadline = performance.now() + seconds * 1000
+  let sent = 0
+  let received = 0
+  const start = performance.now()
+  await new Promise<void>((resolve) => {
+    const fill = (): void => {
+      const done = Math.floor(received / (batch * reply))
+      if (performance.now() >= deadline) {
+        if (done === sent) resolve()
+        return
+      }
+      while (sent - done < window) {
+        socket.write(payload)
+        sent++
+      }
+    }
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length
+      fill()
+    })
+    fill()
+  })
+  const ops = (sent * batch) / ((performance.now() - start) / 1000)
+  socket.destroy()
+  return ops
+}
+
+// ioredis pipelines of SETs, 4 pipelines in flight: a realistic client next to the proxy.
+async function ioredisPipelined(target: Target): Promise<number> {
+  const client = new Redis({ host: target.host, port: target.port })
+  const value = 'v'.repeat(64)
+  const deadline = performance.now() + seconds * 1000
+  let ops = 0
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, lane) => {
+      while (performance.now() < deadline) {
+        const pipeline = client.pipeline()
+        for (let i = 0; i < 200; i++) pipeline.set(`bench:${lane}:${i}`, value)
+        await pipeline.exec()
+        ops += 200
+      }
+    }),
+  )
+  const rate = ops / ((performance.now() - start) / 1000)
+  client.disconnect()
+  return rate
+}
+
+// ioredis, 16 lanes, each awaiting its GET before the next: request/response with a realistic client.
+async function ioredisRequestResponse(target: Target): Promise<number> {
+  const client = new Redis({ host: target.host, port: target.port })
+  await client.set('bench:rr', 'v'.repeat(64))
+  const deadline = performance.now() + seconds * 1000
+  let ops = 0
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (performance.now() < deadline) {
+        await client.get('bench:rr')
+        ops++
+      }
+    }),
+  )
+  const rate = ops / ((performance.now() - start) / 1000)
+  client.disconnect()
+  return rate
+}
+
+// One request in flight per connection: each PING waits for its PONG. Returns ops/s and, when measured
+// on one connection, the latency of every round trip in µs.
+async function requestResponse(
+  target: Target,
+  connections: number,
+): Promise<{ ops: number; rtts: number[] }> {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => dial(target)))
+  const deadline = performance.now() + seconds * 1000
+  const rtts: number[] = []
+  let ops = 0
+  const start = performance.now()
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          let sentAt = 0
+          let pending = 0
+          const send = (): void => {
+            if (performance.now() >= deadline) return resolve()
+            sentAt = performance.now()
+            pending = 7
+            socket.write('PING\r\n')
+          }
+          socket.on('data', (chunk: Buffer) => {
+            pending -= chunk.length
+            if (pending > 0) return
+            if (connections === 1) rtts.push((performance.now() - sentAt) * 1000)
+            ops++
+            send()
+          })
+          send()
+        }),
+    ),
+  )
+  const rate = ops / ((performance.now() - start) / 1000)
+  for (const socket of sockets) socket.destroy()
+  return { ops: rate, rtts }
+}
+
+const container = await new RedisContainer(image).start()
+// Both sides talk to the container's own address when it is reachable, so Docker's port mapping (NAT or
+// docker-proxy) is not part of what is measured; otherwise both use the mapped port.
+const mapped: Target = { host: container.getHost(), port: container.getPort() }
+const network = container.getNetworkNames()[0]
+const byIp: Target | undefined = network ? { host: container.getIpAddress(network), port: 6379 } : undefined
+const direct = byIp !== undefined && (await reachable(byIp)) ? byIp : mapped
+const proxy = await createProxy({ upstream: `${direct.host}:${direct.port}` })
+const proxied: Target = { host: proxy.host, port: proxy.port }
+try {
+  const samples = {
+    rawPipelined: { direct: [] as number[], proxied: [] as number[] },
+    ioredisPipelined: { direct: [] as number[], proxied: [] as number[] },
+    rawRequestResponse: { direct: [] as number[], proxied: [] as number[] },
+    ioredisRequestResponse: { direct: [] as number[], proxied: [] as number[] },
+    rttP50: { direct: [] as number[], proxied: [] as number[] },
+  }
+  // Warm-up: JIT, connections, Redis' own allocations.
+  await requestResponse(direct, 1)
+  await requestResponse(proxied, 1)
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which side goes first so drift on the machine does not favour one side.
+    const order = r % 2 === 0 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const)
+    for (const side of order) {
+      const target = side === 'direct' ? direct : proxied
+      samples.rawPipelined[side].push(await rawPipelined(target))
+      samples.ioredisPipelined[side].push(await ioredisPipelined(target))
+      samples.rawRequestResponse[side].push((await requestResponse(target, 16)).ops)
+      samples.ioredisRequestResponse[side].push(await ioredisRequestResponse(target))
+      samples.rttP50[side].push(median((await requestResponse(target, 1)).rtts))
+    }
+  }
+  const ratio = (s: { direct: number[]; proxied: number[] }) => median(s.proxied) / median(s.direct)
+  const throughput = (s: { direct: number[]; proxied: number[] }) => ({
+    directOpsPerSecond: Math.round(median(s.direct)),
+    proxiedOpsPerSecond: Math.round(median(s.proxied)),
+    ratio: Math.round(ratio(s) * 1000) / 1000,
+  })
+  const addedP50 = median(samples.rttP50.proxied) - median(samples.rttP50.direct)
+  const result = {
+    benchmark: 'proxy',
+    node: process.version,
+    image,
+    redis: direct === byIp ? 'container address' : 'mapped port',
+    rounds,
+    secondsPerMeasurement: seconds,
+    pipelinedRedis: {
+      ioredis: throughput(samples.ioredisPipelined),
+      raw: throughput(samples.rawPipelined),
+    },
+    requestResponse: {
+      ioredis: throughput(samples.ioredisRequestResponse),
+      raw: throughput(samples.rawRequestResponse),
+    },
+    roundTrip: {
+      directP50Us: round1(median(samples.rttP50.direct)),
+      proxiedP50Us: round1(median(samples.rttP50.proxied)),
+      addedP50Us: round1(addedP50),
+    },
+    targets: { throughputRatio: 0.9, addedP50Us: 50 },
+    pass: {
+      pipelinedIoredis: ratio(samples.ioredisPipelined) >= 0.9,
+      pipelinedRaw: ratio(samples.rawPipelined) >= 0.9,
+      requestResponseIoredis: ratio(samples.ioredisRequestResponse) >= 0.9,
+      requestResponseRaw: ratio(samples.rawRequestResponse) >= 0.9,
+      addedLatency: addedP50 < 50,
+    },
+    samples,
+  }
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'proxy.json')
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(JSON.stringify({ ...result, samples: undefined }, null, 2))
+  console.log(`written to ${out}`)
+} finally {
+  await proxy.close()
+  await container.stop()
+}
+
+async function reachable(target: Target): Promise<boolean> {
+  try {
+    const socket = await Promise.race([
+      dial(target),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref()),
+    ])
+    socket.destroy()
+    return true
+  } catch {
+    return false
+  }
+}
