@@ -132,7 +132,10 @@ async function requestResponse(
           let sentAt = 0
           let pending = 0
           const send = (): void => {
-            if (performance.now() >= deadline) return resolve()
+            if (performance.now() >= deadline) {
+              resolve()
+              return
+            }
             sentAt = performance.now()
             pending = 7
             socket.write('PING\r\n')
