@@ -1,5 +1,6 @@
 // Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
 import type { SampleOptions } from './report-input.js'
+import type { DeadLetterExpectation } from './to-dead-letter.js'
 import type { SloLimits } from './to-meet-slo.js'
 
 /** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
@@ -28,8 +29,15 @@ export interface FaultlineHistoryMatchers<R = unknown> {
   toHaveNoDuplicates(finalRead: Iterable<unknown>): R
 }
 
+/** The messaging matchers, on `expect({ connection, queue })`. Async: `await` them. */
+export interface FaultlineMessagingMatchers<R = unknown> {
+  /** A message matching `match` reaches the queue, dead-lettered by the broker (`x-death`), within `within` ms. */
+  toDeadLetter(expected?: DeadLetterExpectation): Promise<R>
+}
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
     extends FaultlineLoadMatchers<R>,
-      FaultlineHistoryMatchers<R> {}
+      FaultlineHistoryMatchers<R>,
+      FaultlineMessagingMatchers<R> {}
 }
