@@ -100,6 +100,30 @@ describe('triggers seen by amqplib', () => {
   })
 })
 
+describe('docs/proxy.md', () => {
+  it('cut at basic.ack', async () => {
+    const brokerAddress = `${container.getHost()}:${container.getMappedPort(5672)}`
+    const name = await queue()
+    witness.sendToQueue(name, Buffer.from('job'))
+    // #region ackTrigger
+    await using proxy = await createProxy({ upstream: brokerAddress, protocol: 'amqp' })
+    const url = new URL(container.getAmqpUrl())
+    url.host = proxy.endpoint
+    const connection = await amqplib.connect(url.toString())
+    connection.on('error', () => {})
+    const closed = new Promise((resolve) => connection.once('close', resolve))
+    const channel = await connection.createChannel()
+
+    await using _cut = proxy.trigger(amqp.method('basic.ack')) // the ack never reaches the broker
+    const job = await channel.get(name)
+    if (job) channel.ack(job)
+    await closed
+
+    await expect.poll(() => depth(name)).toBe(1) // the broker will deliver the job again
+    // #endregion
+  })
+})
+
 describe('faults seen by amqplib', () => {
   it('latency: a broker round trip takes at least the delay', async () => {
     const name = await queue()

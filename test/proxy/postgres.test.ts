@@ -124,6 +124,31 @@ describe('cut at COMMIT', () => {
   })
 })
 
+describe('docs/proxy.md', () => {
+  it('cut at COMMIT', async () => {
+    const postgresAddress = `${container.getHost()}:${container.getPort()}`
+    const credentials = {
+      user: container.getUsername(),
+      password: container.getPassword(),
+      database: container.getDatabase(),
+    }
+    // #region cutAtCommit
+    await using proxy = await createProxy({ upstream: postgresAddress, protocol: 'postgres' })
+    const client = new pg.Client({ ...credentials, host: proxy.host, port: proxy.port })
+    client.on('error', () => {}) // the cut also surfaces as an 'error' event
+    await client.connect()
+
+    await using cut = proxy.trigger(postgres.commit()) // RST before COMMIT reaches the server
+    await client.query('BEGIN')
+    await client.query("INSERT INTO ledger (batch) VALUES ('docs')")
+    await expect(client.query('COMMIT')).rejects.toThrow()
+
+    expect(cut.hits.map((hit) => hit.message)).toEqual(['Q COMMIT'])
+    expect(await rows('docs')).toBe(0) // never committed: all or nothing
+    // #endregion
+  })
+})
+
 describe('faults seen by pg', () => {
   it('latency: a query takes at least the added delay', async () => {
     const c = await client()
