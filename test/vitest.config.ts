@@ -13,6 +13,7 @@ export default defineProject({
           template: async (client) => {
             await client.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)')
             await client.query('INSERT INTO accounts VALUES (1, 100), (2, 50)')
+            await client.query('CREATE TABLE transfers (id serial PRIMARY KEY, note text NOT NULL)')
           },
         }),
         cache: redis(),

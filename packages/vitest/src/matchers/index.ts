@@ -1,5 +1,6 @@
 // Pure matcher functions, one per file, gathered here. `../setup.ts` registers them with expect.extend;
 // users without the plugin can `expect.extend(faultlineMatchers)` themselves.
+import { toBeAtomicUnderDisconnect } from './to-be-atomic-under-disconnect.js'
 import { toDeadLetter } from './to-dead-letter.js'
 import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
 import { toHaveNoDuplicates } from './to-have-no-duplicates.js'
@@ -37,6 +38,7 @@ export {
  * expect.extend(faultlineMatchers)
  */
 export const faultlineMatchers = {
+  toBeAtomicUnderDisconnect,
   toDeadLetter,
   toHaveNoLostWrites,
   toHaveNoDuplicates,

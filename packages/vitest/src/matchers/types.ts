@@ -1,5 +1,6 @@
 // Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
 import type { SampleOptions } from './report-input.js'
+import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
 import type { DeadLetterExpectation } from './to-dead-letter.js'
 import type { SloLimits } from './to-meet-slo.js'
 
@@ -35,9 +36,16 @@ export interface FaultlineMessagingMatchers<R = unknown> {
   toDeadLetter(expected?: DeadLetterExpectation): Promise<R>
 }
 
+/** The transaction matchers, on `expect(async (client) => …)`. Async: `await` them. */
+export interface FaultlineTransactionMatchers<R = unknown> {
+  /** Cut at `options.cut`, the function leaves nothing (or, in flight at COMMIT, all) — never partial — and rejects. */
+  toBeAtomicUnderDisconnect(options: AtomicityOptions): Promise<R>
+}
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
     extends FaultlineLoadMatchers<R>,
       FaultlineHistoryMatchers<R>,
-      FaultlineMessagingMatchers<R> {}
+      FaultlineMessagingMatchers<R>,
+      FaultlineTransactionMatchers<R> {}
 }
