@@ -26,4 +26,4 @@ export {
   type TriggerHit,
   type TriggerOptions,
 } from './proxy.js'
-export type { Direction, FaultListener, FaultRecord } from './timeline.js'
+export type { Direction, FaultListener, FaultRecord, TimelineSink } from './timeline.js'

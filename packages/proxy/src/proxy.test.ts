@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { isFaultlineError } from '@faultline/core'
+import { isFaultlineError, Timeline } from '@faultline/core'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProxy, type FaultProxy } from './proxy.js'
@@ -199,5 +199,20 @@ describe('timeline', () => {
       ['latency', 'heal'],
     ])
     expect(proxy.seed).toBe(7)
+  })
+
+  it("records on a shared timeline such as core's Timeline", async () => {
+    const timeline = new Timeline()
+    const proxy = await proxyTo('127.0.0.1:9', { timeline, protocol: 'redis' })
+    const slow = proxy.latency({ ms: 5 })
+    await slow.heal()
+    proxy.trigger((await import('./protocols/matchers.js')).redis.command('EXEC'))
+    const entries = timeline.entries()
+    expect(entries).toMatchObject([
+      { name: 'latency downstream', target: '127.0.0.1:9', startedAt: proxy.timeline[0]!.startedAt },
+      { name: 'trigger redis EXEC', target: '127.0.0.1:9' },
+    ])
+    expect(entries[0]!.healedAt).toBe(proxy.timeline[0]!.healedAt)
+    expect(entries[1]!.healedAt).toBeUndefined()
   })
 })

@@ -7,7 +7,14 @@ import type { Pipe } from './pipe.js'
 import { framers, type MessageMatcher, summarize } from './protocols/matchers.js'
 import { type ProtocolName, protocolNames } from './protocols/types.js'
 import { mixSeed, randomSeed } from './random.js'
-import { type Direction, type FaultListener, type FaultRecord, now } from './timeline.js'
+import {
+  type Direction,
+  type FaultListener,
+  type FaultRecord,
+  now,
+  type TimelineSink,
+  timelineName,
+} from './timeline.js'
 import * as check from './validate.js'
 
 /** Options of {@link createProxy}. */
@@ -24,6 +31,8 @@ export interface ProxyOptions {
   seed?: number
   /** Called when a fault starts and when it heals, e.g. to put it on a report's timeline. */
   onFault?: FaultListener
+  /** A shared timeline (e.g. `new Timeline()` of `@faultline/core`) to record every fault on as well. */
+  timeline?: TimelineSink
 }
 
 /** Options every fault takes. */
@@ -174,7 +183,15 @@ export async function createProxy(options: ProxyOptions): Promise<FaultProxy> {
       `expected a function, got ${describe(options.onFault)}`,
     )
   }
-  const proxy = new FaultProxy(upstream, protocol, seed, options.onFault)
+  const timeline = options.timeline
+  if (timeline !== undefined && typeof timeline?.start !== 'function') {
+    throw new FaultlineArgumentError(
+      'options.timeline',
+      `expected a timeline with start(name, { target, at }), got ${describe(timeline)}`,
+      createProxy,
+    )
+  }
+  const proxy = new FaultProxy(upstream, protocol, seed, fanOut(options.onFault, timeline))
   await proxy.listen(host, port)
   return proxy
 }
@@ -628,5 +645,23 @@ export class FaultProxy implements AsyncDisposable {
 }
 
 function ignore(): void {}
+
+// One listener for both hooks: the user's onFault and the shared timeline's start/heal.
+function fanOut(
+  onFault: FaultListener | undefined,
+  timeline: TimelineSink | undefined,
+): FaultListener | undefined {
+  if (timeline === undefined) return onFault
+  const marks = new Map<FaultRecord, { heal(at?: number): void }>()
+  return (record, event) => {
+    if (event === 'start') {
+      marks.set(record, timeline.start(timelineName(record), { target: record.target, at: record.startedAt }))
+    } else {
+      marks.get(record)?.heal(record.healedAt)
+      marks.delete(record)
+    }
+    onFault?.(record, event)
+  }
+}
 
 type Callee = (...args: never[]) => unknown

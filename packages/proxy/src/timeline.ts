@@ -28,3 +28,17 @@ export type FaultListener = (record: FaultRecord, event: 'start' | 'heal') => vo
 export function now(): number {
   return performance.timeOrigin + performance.now()
 }
+
+/**
+ * Where else to draw faults: anything shaped like `@faultline/core`'s `Timeline` (`start(name, { target,
+ * at })` returning a mark to `heal(at)`). Typed structurally so the proxy does not depend on its version.
+ */
+export interface TimelineSink {
+  start(name: string, options: { target?: string; at?: number }): { heal(at?: number): void }
+}
+
+/** The name a fault gets on a shared timeline, e.g. `latency downstream`, `trigger postgres COMMIT`. */
+export function timelineName(record: FaultRecord): string {
+  const message = record.params.message
+  return typeof message === 'string' ? `${record.name} ${message}` : `${record.name} ${record.direction}`
+}
