@@ -96,12 +96,17 @@ describe('createProxy', () => {
   it('closes every socket and stops accepting on close()', async () => {
     const service = await echo()
     cleanup.push(service.close)
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
     const proxy = await createProxy({ upstream: service.endpoint })
     const clients = await Promise.all([dial(proxy.port), dial(proxy.port)])
     const closed = clients.map((c) => collect(c))
     proxy.latency({ ms: 10_000 })
+    proxy.slowClose({ ms: 10_000 })
     clients[0]!.write('held in a latency timer')
+    await expect.poll(timers).toBeGreaterThan(before)
     await proxy.close()
+    expect(timers()).toBe(before)
     await Promise.all(closed)
     expect(proxy.stats().open).toBe(0)
     expect(proxy.timeline[0]!.healedAt).toBeTypeOf('number')
