@@ -10,7 +10,12 @@ export interface Random {
   exponential(mean: number): number
 }
 
-/** A fresh 32-bit seed from the OS, for runs that were not given one (the report still records it). */
+/**
+ * A fresh 32-bit seed from the OS, for runs that were not given one (the report still records it).
+ *
+ * @example
+ * const seed = randomSeed() // print it, replay with createRandom(seed)
+ */
 export function randomSeed(): number {
   return randomInt(0, 2 ** 32)
 }

@@ -147,18 +147,21 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
       clearTimeout(hardStop)
       options.signal?.removeEventListener('abort', onAbort)
     }
+    // The hot path: one call per response, no allocation unless the response is an error.
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       lastMs = performance.now() - t0
-      const startMs = lastMs - responseTime
-      const error = isError(statusCode) ? { error: `HTTP ${statusCode}` } : {}
-      recorder.record({ startMs, latencyMs: responseTime, ...error })
+      recorder.recordCall(
+        lastMs - responseTime,
+        responseTime,
+        isError(statusCode) ? `HTTP ${statusCode}` : undefined,
+      )
     })
     instance.on('reqError', (error: unknown) => {
       const now = performance.now() - t0
       lastMs = now
       // autocannon reports a timeout as a plain Error: the request waited `timeout` ms for nothing.
       if (error instanceof Error && error.message === 'request timed out') {
-        recorder.record({ startMs: now - timeout, latencyMs: timeout, error: 'timeout' })
+        recorder.recordCall(now - timeout, timeout, 'timeout')
       } else {
         recorder.fail(now, errorKind(error))
       }

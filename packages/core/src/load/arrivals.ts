@@ -184,12 +184,22 @@ export function profileValueAt(profile: ArrivalRate, t: number): number {
   return 0
 }
 
-/** The highest value a profile reaches. */
+/**
+ * The highest value a profile reaches.
+ *
+ * @example
+ * profilePeak(rampUsers(0, 50, 10_000)) // 50
+ */
 export function profilePeak(profile: ArrivalRate): number {
   return Math.max(0, ...profile.phases.flatMap((p) => [p.from, p.to]))
 }
 
-/** Total length of a profile (ms); Infinity when its last phase is open. */
+/**
+ * Total length of a profile (ms); Infinity when its last phase is open.
+ *
+ * @example
+ * rateDuration(stepRates([10, 20], 1_000)) // 2000
+ */
 export function rateDuration(rate: ArrivalRate): number {
   return rate.phases.reduce((sum, p) => sum + p.durationMs, 0)
 }

@@ -418,7 +418,12 @@ export class LoadReport {
   }
 }
 
-/** True for a `LoadReport`, even one from another copy of `@faultline/core`. */
+/**
+ * True for a `LoadReport`, even one from another copy of `@faultline/core`.
+ *
+ * @example
+ * if (!isLoadReport(received)) throw new TypeError('expected a load report')
+ */
 export function isLoadReport(value: unknown): value is LoadReport {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
 }
