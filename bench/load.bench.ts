@@ -18,8 +18,9 @@ import { httpLoad } from '@faultline/http'
 import autocannon from 'autocannon'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const rounds = Number(process.env.BENCH_ROUNDS ?? 6)
-const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 3)
+const loadavgAtStart = loadavg().map((x) => Math.round(x * 100) / 100)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 12)
+const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 2)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ladder = (process.env.BENCH_RATES ?? '5000,10000,20000,40000,80000,160000,320000,640000,1280000')
   .split(',')
@@ -87,7 +88,8 @@ try {
   await rawAutocannon(1) // warm up the server's JIT and the sockets
   await faultlineHttp(1)
   for (let r = 0; r < rounds; r++) {
-    // Pairs back to back, the order alternating, so drift on the shared machine hits both alike.
+    // Short pairs back to back, the order alternating (ABBA...), so bursts of other work on the shared
+    // machine and slow drift hit both tools alike.
     const pair = r % 2 === 0 ? (['autocannon', 'faultline'] as const) : (['faultline', 'autocannon'] as const)
     for (const name of pair) {
       const run = await (name === 'faultline' ? faultlineHttp(seconds) : rawAutocannon(seconds))
@@ -97,7 +99,8 @@ try {
       )
     }
     ratios.push(runs.faultline.at(-1)!.rps / runs.autocannon.at(-1)!.rps)
-    if (hasWrk) {
+    // wrk is a reference point, not judged: three runs (first, middle, last round) are enough.
+    if (hasWrk && (r === 0 || r === Math.floor(rounds / 2) || r === rounds - 1)) {
       wrkRps.push(wrk(seconds))
       console.log(`  round ${r + 1} wrk        ${Math.round(wrkRps.at(-1)!)} req/s`)
     }
@@ -118,10 +121,13 @@ const http = {
     autocannon: round(rpsOf('autocannon')),
     wrk: hasWrk ? round(median(wrkRps)) : 'skipped: wrk not installed (apt-get install -y wrk)',
   },
+  // CPU time of the bench process per request: the client-side cost of each tool, less sensitive to
+  // other work on the machine than req/s.
   clientCpuUsPerRequest: {
     faultline: round(cpuOf('faultline'), 2),
     autocannon: round(cpuOf('autocannon'), 2),
   },
+  clientCpuOverhead: round(cpuOf('faultline') / cpuOf('autocannon') - 1, 4),
   samples: {
     faultline: runs.faultline.map((r) => Math.round(r.rps)),
     autocannon: runs.autocannon.map((r) => Math.round(r.rps)),
@@ -198,6 +204,7 @@ const engine = {
 
 const result = {
   bench: 'load',
+  loadavgAtStart,
   date: new Date().toISOString(),
   // Load average at the end: other work on the machine during the run shows here.
   machine: { cpus: cpus().length, node: process.version, loadavg: loadavg().map((x) => round(x, 2)) },
