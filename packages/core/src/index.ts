@@ -8,6 +8,20 @@ export {
   type OperationOutcome,
   type RecordOptions,
 } from './history/history.js'
+export { InjectedFaultError, isInjectedFault } from './inject/errors.js'
+export { Fault, type FaultStats } from './inject/fault.js'
+export { type FunctionFault, injectFault, injectMethod, type MethodKey } from './inject/inject.js'
+export type {
+  ErrorFault,
+  FaultBehaviour,
+  FaultControl,
+  FaultOptions,
+  HangFault,
+  LatencyFault,
+  OutcomeFault,
+} from './inject/options.js'
+export { type HealedSince, measureRecovery, type Recovery, type RecoveryOptions } from './inject/recovery.js'
+export { measureSettle, type Settlement, type TimedCall } from './inject/settle.js'
 export {
   type ArrivalRate,
   arrivalSchedule,
