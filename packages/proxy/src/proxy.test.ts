@@ -93,6 +93,22 @@ describe('createProxy', () => {
     expect(proxy.stats().accepted).toBe(1000)
   })
 
+  it('runs many proxies at once, each on its own port', async () => {
+    const service = await echo()
+    cleanup.push(service.close)
+    const proxies = await Promise.all(Array.from({ length: 20 }, () => proxyTo(service.endpoint)))
+    expect(new Set(proxies.map((p) => p.port)).size).toBe(20)
+    const answers = await Promise.all(
+      proxies.map(async (p, i) => {
+        const client = await dial(p.port)
+        const answer = collect(client)
+        client.end(`proxy ${i}`)
+        return (await answer).data.toString()
+      }),
+    )
+    expect(answers).toEqual(proxies.map((_, i) => `proxy ${i}`))
+  })
+
   it('closes every socket and stops accepting on close()', async () => {
     const service = await echo()
     cleanup.push(service.close)
