@@ -1,0 +1,175 @@
+// What an upstream stub does with each request, and the checks on it, so a typo is an error naming the field.
+import { FaultlineArgumentError } from '@faultline/core'
+
+/** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delayMs`. */
+export interface OkBehaviour {
+  readonly kind: 'ok'
+  readonly status?: number
+  readonly body?: string | object
+  readonly headers?: Readonly<Record<string, string>>
+  readonly delayMs?: number
+}
+
+/** Accepts the connection and reads the request, and never answers: the client's timeout must act. */
+export interface BlackHoleBehaviour {
+  readonly kind: 'black-hole'
+}
+
+/**
+ * Answers slowly: the headers after `headersAfterMs`, then the body trickled `chunkBytes` at a time every
+ * `chunkIntervalMs` (a slow loris upstream; an LLM streaming a token a second).
+ */
+export interface SlowBehaviour {
+  readonly kind: 'slow'
+  readonly status?: number
+  readonly headersAfterMs?: number
+  readonly body?: string
+  readonly chunkBytes?: number
+  readonly chunkIntervalMs?: number
+}
+
+/** Answers with an error status (500, 503, 429…), with `Retry-After` (seconds, or an HTTP date) if given. */
+export interface StatusBehaviour {
+  readonly kind: 'status'
+  readonly status: number
+  readonly retryAfter?: number | string
+  readonly body?: string | object
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** Destroys the connection as the request arrives (the client sees ECONNRESET or `socket hang up`). */
+export interface ResetBehaviour {
+  readonly kind: 'reset'
+}
+
+/** A behaviour that does not change by itself. */
+export type SteadyBehaviour =
+  | OkBehaviour
+  | BlackHoleBehaviour
+  | SlowBehaviour
+  | StatusBehaviour
+  | ResetBehaviour
+
+/** One phase of a flapping schedule: `behaviour` for `ms`. */
+export interface FlappingPhase {
+  readonly behaviour: SteadyBehaviour
+  readonly ms: number
+}
+
+/**
+ * Cycles through `phases` on a schedule, from when the behaviour was set: e.g. up 500 ms, down 500 ms.
+ * A request gets the phase it arrives in.
+ */
+export interface FlappingBehaviour {
+  readonly kind: 'flapping'
+  readonly phases: readonly FlappingPhase[]
+}
+
+/** Everything an upstream stub can do. */
+export type UpstreamBehaviour = SteadyBehaviour | FlappingBehaviour
+
+const STEADY = ['ok', 'black-hole', 'slow', 'status', 'reset'] as const
+const KINDS = [...STEADY, 'flapping'] as const
+
+type Callee = (...args: never[]) => unknown
+
+function fail(argument: string, message: string, callee: Callee): never {
+  throw new FaultlineArgumentError(argument, message, callee)
+}
+
+function duration(value: unknown, argument: string, callee: Callee, min = 0): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    fail(argument, `must be a duration in ms >= ${min}, got ${String(value)}`, callee)
+  }
+}
+
+function status(value: unknown, argument: string, callee: Callee): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 599) {
+    fail(argument, `must be an HTTP status 100-599, got ${String(value)}`, callee)
+  }
+}
+
+/**
+ * Throws a `FaultlineArgumentError` naming the first wrong field of `behaviour`.
+ *
+ * @example
+ * checkBehaviour({ kind: 'status', status: 429, retryAfter: 2 }) // fine
+ * checkBehaviour({ kind: 'blackhole' }) // throws: unknown behaviour "blackhole"; use one of ok, black-hole, …
+ */
+export function checkBehaviour(
+  behaviour: unknown,
+  argument = 'behaviour',
+  callee: Callee = checkBehaviour,
+  steadyOnly = false,
+): asserts behaviour is UpstreamBehaviour {
+  const kinds: readonly string[] = steadyOnly ? STEADY : KINDS
+  if (typeof behaviour !== 'object' || behaviour === null) {
+    fail(argument, `must be an object with a kind (${kinds.join(', ')})`, callee)
+  }
+  const b = behaviour as Record<string, unknown>
+  if (!kinds.includes(b.kind as string)) {
+    const nested = steadyOnly && b.kind === 'flapping' ? ' (a flapping phase cannot flap itself)' : ''
+    fail(
+      `${argument}.kind`,
+      `unknown behaviour ${JSON.stringify(b.kind)}${nested}; use one of ${kinds.join(', ')}`,
+      callee,
+    )
+  }
+  switch (b.kind) {
+    case 'ok':
+      status(b.status, `${argument}.status`, callee)
+      duration(b.delayMs, `${argument}.delayMs`, callee)
+      break
+    case 'slow':
+      status(b.status, `${argument}.status`, callee)
+      duration(b.headersAfterMs, `${argument}.headersAfterMs`, callee)
+      duration(b.chunkIntervalMs, `${argument}.chunkIntervalMs`, callee)
+      if (b.chunkBytes !== undefined && (!Number.isInteger(b.chunkBytes) || (b.chunkBytes as number) < 1)) {
+        fail(`${argument}.chunkBytes`, `must be an integer >= 1, got ${String(b.chunkBytes)}`, callee)
+      }
+      break
+    case 'status':
+      if (b.status === undefined)
+        fail(`${argument}.status`, 'is required, e.g. { kind: "status", status: 503 }', callee)
+      status(b.status, `${argument}.status`, callee)
+      if (b.retryAfter !== undefined) {
+        const r = b.retryAfter
+        const ok =
+          typeof r === 'string' ? r.length > 0 : typeof r === 'number' && Number.isInteger(r) && r >= 0
+        if (!ok)
+          fail(
+            `${argument}.retryAfter`,
+            `must be whole seconds >= 0 or an HTTP date, got ${String(r)}`,
+            callee,
+          )
+      }
+      break
+    case 'flapping': {
+      const phases = b.phases
+      if (!Array.isArray(phases) || phases.length === 0) {
+        fail(`${argument}.phases`, 'must be a non-empty array of { behaviour, ms }', callee)
+      }
+      phases.forEach((phase: unknown, i: number) => {
+        const p = (phase ?? {}) as Record<string, unknown>
+        duration(p.ms ?? -1, `${argument}.phases[${i}].ms`, callee, 1)
+        checkBehaviour(p.behaviour, `${argument}.phases[${i}].behaviour`, callee, true)
+      })
+      break
+    }
+  }
+}
+
+/** The steady behaviour in force `elapsedMs` after a flapping schedule started. */
+export function phaseAt(behaviour: UpstreamBehaviour, elapsedMs: number): SteadyBehaviour {
+  if (behaviour.kind !== 'flapping') return behaviour
+  const cycle = behaviour.phases.reduce((sum, p) => sum + p.ms, 0)
+  let t = elapsedMs % cycle
+  for (const phase of behaviour.phases) {
+    if (t < phase.ms) return phase.behaviour
+    t -= phase.ms
+  }
+  // Unreachable for a valid schedule; the last phase keeps floating-point edges safe.
+  return behaviour.phases[behaviour.phases.length - 1]!.behaviour
+}

@@ -1,0 +1,282 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { FaultlineArgumentError, FaultlineError, type Timeline, type TimelineMark } from '@faultline/core'
+import { checkBehaviour, phaseAt, type UpstreamBehaviour } from './behaviour.js'
+import {
+  epochNow,
+  type RequestLog,
+  type UpstreamRequest,
+  type UpstreamRequestOutcome,
+} from './request-log.js'
+import { respond, type Timers } from './respond.js'
+
+/** Options of `startUpstream`. */
+export interface UpstreamOptions {
+  /** A loopback address to listen on: `127.0.0.1` (default), `::1` or `localhost`. */
+  readonly host?: string
+  /** The port (default: a free one). */
+  readonly port?: number
+  /** A name for messages and the timeline (default `upstream`). */
+  readonly name?: string
+  /** Records the faults applied with `upstream.fault(...)`. */
+  readonly timeline?: Timeline
+}
+
+/** A behaviour applied for a while: `heal()` (or dispose) puts back the behaviour it replaced. */
+export interface UpstreamFault extends AsyncDisposable {
+  readonly behaviour: UpstreamBehaviour
+  /** When it was applied and healed, epoch ms. */
+  readonly startedAt: number
+  readonly healedAt: number | undefined
+  heal(): void
+}
+
+type MutableRequest = { -readonly [K in keyof UpstreamRequest]: UpstreamRequest[K] }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+/**
+ * A real HTTP server on loopback that misbehaves on purpose, recording every request it gets.
+ * Start it with `startUpstream`; `await using` closes it, ending every connection it holds.
+ *
+ * @example
+ * await using upstream = await startUpstream({ kind: 'black-hole' })
+ * await expect((signal) => client.complete('hi', { baseUrl: upstream.url, signal })).toFailFastWithin(2_500)
+ * expect(upstream).toHaveReceivedAtMost(3)
+ */
+export class StartedUpstream implements RequestLog, AsyncDisposable {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string
+  readonly port: number
+  readonly name: string
+  /** When the stub started listening, epoch ms. */
+  readonly startedAt: number
+  readonly #server: Server
+  readonly #sockets = new Set<Socket>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #log: MutableRequest[] = []
+  readonly #timeline: Timeline | undefined
+  #behaviour: UpstreamBehaviour
+  #behaviourSince: number
+  #closed: Promise<void> | undefined
+
+  private constructor(server: Server, behaviour: UpstreamBehaviour, options: UpstreamOptions) {
+    this.#server = server
+    this.#behaviour = behaviour
+    this.#timeline = options.timeline
+    this.name = options.name ?? 'upstream'
+    const address = server.address() as AddressInfo
+    this.port = address.port
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    this.url = `http://${host}:${address.port}`
+    this.startedAt = epochNow()
+    this.#behaviourSince = this.startedAt
+  }
+
+  /** @internal Use `startUpstream`. */
+  static async start(behaviour: UpstreamBehaviour, options: UpstreamOptions): Promise<StartedUpstream> {
+    const server = createServer()
+    // Keep-alive connections would outlive a test's last request; the stub closes them itself anyway.
+    server.keepAliveTimeout = 1_000
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const upstream = new StartedUpstream(server, behaviour, options)
+    upstream.#wire()
+    return upstream
+  }
+
+  #wire(): void {
+    const timers: Timers = {
+      after: (ms, fn) => {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer)
+          fn()
+        }, ms)
+        this.#timers.add(timer)
+        return timer
+      },
+      clear: (timer) => {
+        if (timer === undefined) return
+        clearTimeout(timer)
+        this.#timers.delete(timer)
+      },
+    }
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket)
+      socket.once('close', () => this.#sockets.delete(socket))
+    })
+    this.#server.on('request', (req, res) => {
+      const at = epochNow()
+      const steady = phaseAt(this.#behaviour, at - this.#behaviourSince)
+      const entry: MutableRequest = {
+        index: this.#log.length,
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        behaviour: steady.kind,
+        at,
+        endedAt: undefined,
+        status: undefined,
+        outcome: 'pending',
+      }
+      this.#log.push(entry)
+      const end = (outcome: UpstreamRequestOutcome): void => {
+        if (entry.outcome !== 'pending') return
+        entry.outcome = outcome
+        entry.endedAt = epochNow()
+      }
+      res.once('finish', () => {
+        entry.status = res.statusCode
+        end('answered')
+      })
+      res.once('close', () => end('abandoned'))
+      req.resume() // read and drop the request body, so the client can finish sending it
+      respond(req, res, steady, timers, () => end('reset'))
+    })
+  }
+
+  /** Every request received so far, oldest first. */
+  get requests(): readonly UpstreamRequest[] {
+    return this.#log.map((r) => ({ ...r }))
+  }
+
+  /** How many requests it has received. */
+  get count(): number {
+    return this.#log.length
+  }
+
+  /** The behaviour in force. */
+  get behaviour(): UpstreamBehaviour {
+    return this.#behaviour
+  }
+
+  /** Requests that arrived in [from, to] (epoch ms). */
+  requestsBetween(from: number, to: number): readonly UpstreamRequest[] {
+    return this.requests.filter((r) => r.at >= from && r.at <= to)
+  }
+
+  /** Forgets the requests received so far (e.g. after warm-up). */
+  clearRequests(): void {
+    this.#log.length = 0
+  }
+
+  /**
+   * Switches behaviour for the requests that arrive from now on; a flapping schedule starts now.
+   *
+   * @example
+   * upstream.set({ kind: 'status', status: 503 })
+   */
+  set(behaviour: UpstreamBehaviour): this {
+    checkBehaviour(behaviour, 'behaviour', this.set)
+    this.#behaviour = behaviour
+    this.#behaviourSince = epochNow()
+    return this
+  }
+
+  /**
+   * Applies `behaviour` as a fault, recorded on the timeline; `heal()` or dispose puts back the behaviour it
+   * replaced. Requests a black hole holds stay held until the client gives up or the stub closes.
+   *
+   * @example
+   * {
+   *   await using outage = upstream.fault({ kind: 'black-hole' })
+   *   // ... calls fail fast ...
+   * } // healed: the upstream answers again
+   */
+  fault(behaviour: UpstreamBehaviour, options: { readonly name?: string } = {}): UpstreamFault {
+    checkBehaviour(behaviour, 'behaviour', this.fault)
+    const previous = this.#behaviour
+    this.set(behaviour)
+    const startedAt = Date.now()
+    const mark: TimelineMark | undefined = this.#timeline?.start(
+      options.name ?? `${this.name} ${behaviour.kind}`,
+      {
+        target: this.name,
+        at: startedAt,
+        details: { ...behaviour },
+      },
+    )
+    let healedAt: number | undefined
+    const heal = (): void => {
+      if (healedAt !== undefined) return
+      healedAt = Date.now()
+      this.set(previous)
+      mark?.heal(healedAt)
+    }
+    return {
+      behaviour,
+      startedAt,
+      get healedAt() {
+        return healedAt
+      },
+      heal,
+      [Symbol.asyncDispose]: async () => heal(),
+    }
+  }
+
+  /**
+   * Waits until at least `n` requests have arrived, polling every 5 ms, at most `timeoutMs` (default 5,000).
+   *
+   * @example
+   * void client.complete('hi') // into the black hole
+   * await upstream.waitForRequests(1)
+   */
+  async waitForRequests(n: number, options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    const timeout = options.timeoutMs ?? 5_000
+    const deadline = performance.now() + timeout
+    while (this.#log.length < n) {
+      if (performance.now() >= deadline) {
+        throw new FaultlineError(
+          'UPSTREAM_WAIT_TIMEOUT',
+          `${this.name} received ${this.#log.length} of ${n} requests within ${timeout} ms`,
+        )
+      }
+      await sleep(5)
+    }
+  }
+
+  /** Stops listening and ends every connection and timer it holds, black-holed ones included. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      for (const timer of this.#timers) clearTimeout(timer)
+      this.#timers.clear()
+      this.#server.close(() => resolve())
+      this.#server.closeAllConnections()
+      for (const socket of this.#sockets) socket.destroy()
+    })
+    return this.#closed
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/**
+ * Starts an HTTP upstream stub on loopback with `behaviour` (default: answers 200 `ok`).
+ *
+ * @example
+ * await using upstream = await startUpstream({ kind: 'status', status: 429, retryAfter: 1 })
+ * const res = await fetch(upstream.url) // 429, Retry-After: 1
+ * upstream.count // 1
+ */
+export async function startUpstream(
+  behaviour: UpstreamBehaviour = { kind: 'ok' },
+  options: UpstreamOptions = {},
+): Promise<StartedUpstream> {
+  checkBehaviour(behaviour, 'behaviour', startUpstream)
+  if (options.host !== undefined && !LOOPBACK.has(options.host)) {
+    throw new FaultlineArgumentError(
+      'options.host',
+      `an upstream stub listens on loopback only (127.0.0.1, ::1, localhost), got ${options.host}`,
+      startUpstream,
+    )
+  }
+  return StartedUpstream.start(behaviour, options)
+}
