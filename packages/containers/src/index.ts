@@ -11,6 +11,12 @@ export { DEFAULT_IMAGES, defaultImage } from './images.js'
 export type { PostgresInfo, RabbitMQInfo, RedisInfo, ServiceInfo, ServiceKind } from './info.js'
 export { currentRun, LABELS } from './labels.js'
 export {
+  monitorPgConnections,
+  monitorQueueDepth,
+  monitorRedisClients,
+  monitorRedisMemory,
+} from './monitors.js'
+export {
   type IsolatedDatabase,
   type PostgresDefinition,
   type PostgresOptions,

@@ -53,6 +53,14 @@ export {
 } from './load/report.js'
 export { formatSummary } from './load/summary.js'
 export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'
+export {
+  heapMonitor,
+  Monitor,
+  type MonitorOptions,
+  type MonitorSample,
+  startMonitor,
+  trend,
+} from './monitor/monitor.js'
 export { createRandom, type Random, randomSeed } from './random.js'
 export { formatCount, formatMs, formatRate, formatRatio, formatSeconds } from './stats/format.js'
 export { LatencyHistogram, type LatencyHistogramJSON } from './stats/histogram.js'

@@ -1,6 +1,7 @@
 // Pure matcher functions, one per file, gathered here. `../setup.ts` registers them with expect.extend;
 // users without the plugin can `expect.extend(faultlineMatchers)` themselves.
 import { toBeAtomicUnderDisconnect } from './to-be-atomic-under-disconnect.js'
+import { toBeStable } from './to-be-stable.js'
 import { toDeadLetter } from './to-dead-letter.js'
 import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
 import { toHaveNoDuplicates } from './to-have-no-duplicates.js'
@@ -11,6 +12,7 @@ import { toHaveP99Below } from './to-have-p99-below.js'
 import { toHavePercentileBelow } from './to-have-percentile-below.js'
 import { toHaveThroughputAtLeast } from './to-have-throughput-at-least.js'
 import { toMeetSLO } from './to-meet-slo.js'
+import { toNeverExceed } from './to-never-exceed.js'
 
 export type { MessageParts } from './message.js'
 export { message } from './message.js'
@@ -38,6 +40,8 @@ export {
  * expect.extend(faultlineMatchers)
  */
 export const faultlineMatchers = {
+  toNeverExceed,
+  toBeStable,
   toBeAtomicUnderDisconnect,
   toDeadLetter,
   toHaveNoLostWrites,

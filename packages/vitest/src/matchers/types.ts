@@ -1,6 +1,7 @@
 // Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
 import type { SampleOptions } from './report-input.js'
 import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
+import type { StabilityLimits } from './to-be-stable.js'
 import type { DeadLetterExpectation } from './to-dead-letter.js'
 import type { SloLimits } from './to-meet-slo.js'
 
@@ -42,10 +43,19 @@ export interface FaultlineTransactionMatchers<R = unknown> {
   toBeAtomicUnderDisconnect(options: AtomicityOptions): Promise<R>
 }
 
+/** The monitor matchers, on `expect(monitor)` (a `Monitor` from @faultline/core). */
+export interface FaultlineMonitorMatchers<R = unknown> {
+  /** No sample above `limit` (pool exhaustion, unbounded queues). */
+  toNeverExceed(limit: number): R
+  /** The fitted trend rises at most `maxGrowth` over the sampled span (leaks). */
+  toBeStable(limits: StabilityLimits): R
+}
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
     extends FaultlineLoadMatchers<R>,
       FaultlineHistoryMatchers<R>,
       FaultlineMessagingMatchers<R>,
-      FaultlineTransactionMatchers<R> {}
+      FaultlineTransactionMatchers<R>,
+      FaultlineMonitorMatchers<R> {}
 }
