@@ -24,7 +24,7 @@ describe('services started by the plugin', () => {
       message = await rabbitmq.channel.get(queue, { noAck: true })
       if (message === false) await new Promise((r) => setTimeout(r, 20))
     }
-    expect(message?.content.toString()).toBe('order-1')
+    expect(message === false ? undefined : message.content.toString()).toBe('order-1')
   })
 
   test('the handles expose addresses and the image in use', ({ services }) => {
