@@ -39,7 +39,8 @@ class Track {
     const index = Math.max(0, Math.floor(startMs / intervalMs))
     let cell = this.intervals[index]
     if (!cell) {
-      cell = new StatsCell()
+      // 2 significant digits: the series is for charts and windows, and a long run has many intervals.
+      cell = new StatsCell(new LatencyHistogram({ significantDigits: 2 }))
       this.intervals[index] = cell
     }
     return cell

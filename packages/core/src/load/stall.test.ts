@@ -43,11 +43,11 @@ describe('a server that freezes for a second', () => {
     expect(report.p50).toBeGreaterThanOrEqual(10)
   })
 
-  it('hides in the closed model: the callers wait, so few calls see it and p99 stays low', async () => {
+  it('hides in the closed model: the caller waits, so one call sees it and p99 stays low', async () => {
     t0 = performance.now()
-    const report = await load(get, { concurrency: 4, duration: 2000 })
-    expect(report.max).toBeGreaterThanOrEqual(800) // the stall is there...
-    expect(report.count).toBeGreaterThan(400) // ...but buried under the calls made while it was fine
+    const report = await load(get, { concurrency: 1, duration: 2000 })
+    expect(report.max).toBeGreaterThanOrEqual(800) // the stall is there, in one call...
+    expect(report.count).toBeGreaterThan(150) // ...buried under the calls made while the server was fine
     expect(report.p99).toBeLessThan(400)
   })
 })

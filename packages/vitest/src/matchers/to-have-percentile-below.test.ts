@@ -31,13 +31,13 @@ describe('.toHavePercentileBelow', () => {
       [Error: expect(report).toHavePercentileBelow(95, 500)
 
       p95 1,141 ms > 500 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
-      Hint: worst interval 9.0-10.0 s: p95 1,195 ms over 120 requests]
+      Hint: worst interval 9.0-10.0 s: p95 1,196 ms over 120 requests]
     `)
     expect(() => expect(reportOf(1200)).toHaveP99Below(1000)).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).toHaveP99Below(1000)
 
       p99 1,189 ms > 1,000 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
-      Hint: worst interval 9.0-10.0 s: p99 1,199 ms over 120 requests]
+      Hint: worst interval 9.0-10.0 s: p99 1,200 ms over 120 requests]
     `)
   })
 
