@@ -15,8 +15,10 @@ import { createProxy } from '@faultline/proxy'
 import { RedisContainer } from '@testcontainers/redis'
 import { Redis } from 'ioredis'
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
-const seconds = Number(process.env.BENCH_SECONDS ?? 2)
+// Many short direct/proxied pairs rather than a few long runs: on a shared machine the load drifts by a
+// factor of several within a minute, and a ratio taken within a pair (0.5 s apart) cancels that drift.
+const pairs = Number(process.env.BENCH_PAIRS ?? 10)
+const seconds = Number(process.env.BENCH_SECONDS ?? 0.5)
 const image = process.env.FAULTLINE_REDIS_IMAGE ?? 'redis:7'
 
 const median = (xs: readonly number[]): number => {
@@ -166,42 +168,54 @@ const direct = byIp !== undefined && (await reachable(byIp)) ? byIp : mapped
 const proxy = await createProxy({ upstream: `${direct.host}:${direct.port}` })
 const proxied: Target = { host: proxy.host, port: proxy.port }
 try {
+  type Sides = { direct: number[]; proxied: number[]; ratios: number[] }
+  const sides = (): Sides => ({ direct: [], proxied: [], ratios: [] })
   const samples = {
-    rawPipelined: { direct: [] as number[], proxied: [] as number[] },
-    ioredisPipelined: { direct: [] as number[], proxied: [] as number[] },
-    rawRequestResponse: { direct: [] as number[], proxied: [] as number[] },
-    ioredisRequestResponse: { direct: [] as number[], proxied: [] as number[] },
-    rttP50: { direct: [] as number[], proxied: [] as number[] },
+    rawPipelined: sides(),
+    ioredisPipelined: sides(),
+    rawRequestResponse: sides(),
+    ioredisRequestResponse: sides(),
+    rttP50: sides(),
+  }
+  // One pair: both sides back to back, in alternating order so neither always goes first.
+  async function pair(into: Sides, i: number, measure: (target: Target) => Promise<number>): Promise<void> {
+    const first = i % 2 === 0 ? 'direct' : 'proxied'
+    const values = { direct: 0, proxied: 0 }
+    for (const side of first === 'direct'
+      ? (['direct', 'proxied'] as const)
+      : (['proxied', 'direct'] as const)) {
+      values[side] = await measure(side === 'direct' ? direct : proxied)
+    }
+    into.direct.push(values.direct)
+    into.proxied.push(values.proxied)
+    into.ratios.push(values.proxied / values.direct)
   }
   // Warm-up: JIT, connections, Redis' own allocations.
   await requestResponse(direct, 1)
   await requestResponse(proxied, 1)
-  for (let r = 0; r < rounds; r++) {
-    // Alternate which side goes first so drift on the machine does not favour one side.
-    const order = r % 2 === 0 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const)
-    for (const side of order) {
-      const target = side === 'direct' ? direct : proxied
-      samples.rawPipelined[side].push(await rawPipelined(target))
-      samples.ioredisPipelined[side].push(await ioredisPipelined(target))
-      samples.rawRequestResponse[side].push((await requestResponse(target, 16)).ops)
-      samples.ioredisRequestResponse[side].push(await ioredisRequestResponse(target))
-      samples.rttP50[side].push(median((await requestResponse(target, 1)).rtts))
-    }
+  for (let i = 0; i < pairs; i++) {
+    await pair(samples.rawPipelined, i, rawPipelined)
+    await pair(samples.ioredisPipelined, i, ioredisPipelined)
+    await pair(samples.rawRequestResponse, i, async (t) => (await requestResponse(t, 16)).ops)
+    await pair(samples.ioredisRequestResponse, i, ioredisRequestResponse)
+    await pair(samples.rttP50, i, async (t) => median((await requestResponse(t, 1)).rtts))
   }
-  const ratio = (s: { direct: number[]; proxied: number[] }) => median(s.proxied) / median(s.direct)
-  const throughput = (s: { direct: number[]; proxied: number[] }) => ({
+  const ratio = (s: Sides) => median(s.ratios)
+  const throughput = (s: Sides) => ({
     directOpsPerSecond: Math.round(median(s.direct)),
     proxiedOpsPerSecond: Math.round(median(s.proxied)),
     ratio: Math.round(ratio(s) * 1000) / 1000,
   })
-  const addedP50 = median(samples.rttP50.proxied) - median(samples.rttP50.direct)
+  const added = samples.rttP50.proxied.map((p, i) => p - samples.rttP50.direct[i]!)
+  const addedP50 = median(added)
   const result = {
     benchmark: 'proxy',
     node: process.version,
     image,
     redis: direct === byIp ? 'container address' : 'mapped port',
-    rounds,
+    pairs,
     secondsPerMeasurement: seconds,
+    method: 'median over pairs of (proxied / direct), each pair measured back to back',
     pipelinedRedis: {
       ioredis: throughput(samples.ioredisPipelined),
       raw: throughput(samples.rawPipelined),
