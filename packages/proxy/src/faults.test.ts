@@ -235,3 +235,33 @@ describe('probability with a seed', () => {
     expect(await resetIds(43)).not.toEqual(first)
   })
 })
+
+describe('resets and healing', () => {
+  it('passes an RST from the client on to the service, and one from the service on to the client', async () => {
+    const sides: Array<Promise<{ error: string | undefined }>> = []
+    const service = await listen((socket) => {
+      sides.push(collect(socket))
+      socket.on('data', () => socket.resetAndDestroy())
+    })
+    const { proxy } = await setup(service)
+    const first = await dial(proxy.port)
+    await expect.poll(() => sides.length).toBe(1)
+    first.resetAndDestroy()
+    expect((await sides[0]!).error).toBe('ECONNRESET')
+    const second = await dial(proxy.port)
+    const result = collect(second)
+    second.write('answer me with an RST')
+    expect((await result).error).toBe('ECONNRESET')
+  })
+
+  it('bandwidth healed: an open connection is back at full speed', async () => {
+    const { proxy } = await setup()
+    const client = await dial(proxy.port)
+    const narrow = proxy.bandwidth({ bytesPerSecond: 1_000 })
+    await narrow.heal()
+    const answer = readBytes(client, 200_000)
+    client.write(Buffer.alloc(200_000, 3))
+    expect((await answer).length).toBe(200_000)
+    client.destroy()
+  })
+})

@@ -147,6 +147,18 @@ describe('trigger', () => {
     expect((await served(list)).data.equals(before)).toBe(true)
   })
 
+  it('healed, it stops matching', async () => {
+    const { proxy, served: list } = await setup('redis')
+    const trigger = proxy.trigger(redis.command('EXEC'), { times: Number.POSITIVE_INFINITY })
+    await trigger.heal()
+    const client = await dial(proxy.port)
+    client.write(Buffer.concat([multi, exec]))
+    await expect.poll(async () => list.length).toBe(1)
+    client.end()
+    expect((await served(list)).data.equals(Buffer.concat([multi, exec]))).toBe(true)
+    expect(trigger.hits).toHaveLength(0)
+  })
+
   it('says which protocol a matcher needs', async () => {
     const { proxy } = await setup('redis')
     expect(() => proxy.trigger(postgres.commit())).toThrow(
