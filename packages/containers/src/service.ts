@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError } from '@faultline/core'
+import { FaultlineArgumentError, type Timeline, type TimelineMark } from '@faultline/core'
 import { docker } from './docker.js'
 import { describe, NotAContainerError } from './errors.js'
 import type { ServiceInfo } from './info.js'
@@ -35,6 +35,8 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
   readonly info: I
   readonly #owned: boolean
   readonly #instance: string | undefined
+  #timeline: Timeline | undefined
+  #outage: TimelineMark | undefined
 
   /** @internal `owned`: this process started the container and removes it on dispose. */
   constructor(info: I, owned = false, instance?: string) {
@@ -56,6 +58,29 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
   }
   get port(): number {
     return this.info.port
+  }
+
+  /**
+   * Records this service's outages on `timeline` from now on — `<name> paused` from pause() to unpause(),
+   * `<name> stopped` / `<name> killed` until start() has it answering again, `<name> restarting` until
+   * restart() has — so a load report can be judged during and after each one (`report.during(…)`).
+   */
+  recordOn(timeline: Timeline): this {
+    this.#timeline = timeline
+    return this
+  }
+
+  #begin(what: string): void {
+    this.#outage?.heal()
+    this.#outage = this.#timeline?.start(`${this.name} ${what}`, {
+      target: this.name,
+      details: { operation: what },
+    })
+  }
+
+  #end(): void {
+    this.#outage?.heal()
+    this.#outage = undefined
   }
 
   /** Resolves once the service answers a real request (a query, a PING, an AMQP handshake). */
@@ -93,34 +118,45 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
   /** Freezes every process of the container (SIGSTOP via the cgroup freezer): connections stay open and
    * nothing answers — a true black hole — until `unpause()`. */
   async pause(): Promise<void> {
-    await (await this.#container('pause')).pause()
+    const container = await this.#container('pause')
+    this.#begin('paused')
+    await container.pause()
   }
 
   /** Thaws a paused container; requests that were waiting get their answers. */
   async unpause(): Promise<void> {
     await (await this.#container('unpause')).unpause()
+    this.#end()
   }
 
   /** Stops the container (SIGTERM, then SIGKILL after `timeout` ms): connections are closed, the port refuses. */
   async stop(options: StopOptions = {}): Promise<void> {
-    await (await this.#container('stop')).stop({ t: graceSeconds(options) })
+    const container = await this.#container('stop')
+    this.#begin('stopped')
+    await container.stop({ t: graceSeconds(options) })
   }
 
   /** Kills the container with SIGKILL: no clean shutdown, as in a crash or an OOM kill. */
   async kill(): Promise<void> {
-    await (await this.#container('kill')).kill({ signal: 'SIGKILL' })
+    const container = await this.#container('kill')
+    this.#begin('killed')
+    await container.kill({ signal: 'SIGKILL' })
   }
 
   /** Starts a stopped or killed container again, on the same port; by default waits until it answers. */
   async start(options: RecoverOptions = {}): Promise<void> {
     await (await this.#container('start')).start()
     if (options.wait ?? true) await this.waitUntilReady(options.readyTimeout)
+    this.#end()
   }
 
   /** Restarts the container (stop, then start, on the same port); by default waits until it answers. */
   async restart(options: RecoverOptions & StopOptions = {}): Promise<void> {
-    await (await this.#container('restart')).restart({ t: graceSeconds(options) })
+    const container = await this.#container('restart')
+    this.#begin('restarting')
+    await container.restart({ t: graceSeconds(options) })
     if (options.wait ?? true) await this.waitUntilReady(options.readyTimeout)
+    this.#end()
   }
 
   /** Removes the container if this process started it; a no-op for handles rebuilt in test workers. */

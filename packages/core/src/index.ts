@@ -8,6 +8,7 @@ export {
   type OperationOutcome,
   type RecordOptions,
 } from './history/history.js'
+export { type FaultImpact, faultImpact } from './impact.js'
 export { InjectedFaultError, isInjectedFault } from './inject/errors.js'
 export { Fault, type FaultStats } from './inject/fault.js'
 export { type FunctionFault, injectFault, injectMethod, type MethodKey } from './inject/inject.js'

@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { redis } from '@faultline/containers'
+import { faultImpact, load, Timeline } from '@faultline/core'
+import { expect, test } from '@faultline/vitest'
+import { Redis } from 'ioredis'
+import type pg from 'pg'
+import { afterAll, beforeAll, describe } from 'vitest'
+
+// Cache failure during load: 100 reads/s for 6 s while the Redis in front of PostgreSQL is stopped for
+// about 2 s and started again. The container's outage goes on a timeline; the report is judged inside the
+// outage's window and after it.
+
+type Cache = Awaited<ReturnType<ReturnType<typeof redis>['start']>>
+
+describe('a Redis outage in the middle of a load run', () => {
+  let cache: Cache
+  beforeAll(async () => {
+    cache = await redis().start('orders-cache')
+  })
+  afterAll(async () => {
+    await cache?.close()
+  })
+
+  /** Runs the load with the outage in the middle; `read` is the code under test. */
+  async function runWithOutage(read: () => Promise<unknown>) {
+    const timeline = new Timeline()
+    cache.recordOn(timeline)
+    const run = load(read, { rate: 100, duration: 6_000, interval: 250, timeline, seed: 7 })
+    await sleep(1_500)
+    await cache.stop({ timeout: 500 })
+    await sleep(1_500)
+    await cache.start() // waits until Redis answers: the heal is when it is really back
+    return run
+  }
+
+  async function client(): Promise<Redis> {
+    const c = new Redis(cache.url, {
+      lazyConnect: true,
+      commandTimeout: 100,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 50, // reconnect quickly once it is back
+    })
+    c.on('error', () => {})
+    await c.connect()
+    return c
+  }
+
+  async function seed(db: pg.Client) {
+    await db.query('CREATE TABLE products (id int PRIMARY KEY, name text)')
+    await db.query("INSERT INTO products SELECT g, 'product ' || g FROM generate_series(1, 100) g")
+  }
+
+  test('with a fallback to PostgreSQL: under 1 % errors during the outage, no error after', async ({
+    postgres,
+  }) => {
+    await seed(postgres.client)
+    const c = await client()
+    let n = 0
+    const read = async () => {
+      const id = (n++ % 100) + 1
+      const cached = await c.get(`product:${id}`).catch(() => null) // the fallback: a cache error is a miss
+      if (cached) return cached
+      const { rows } = await postgres.client.query('SELECT name FROM products WHERE id = $1', [id])
+      await c.set(`product:${id}`, rows[0].name).catch(() => {})
+      return rows[0].name
+    }
+    const report = await runWithOutage(read)
+    c.disconnect()
+
+    expect(report.during('orders-cache stopped')).toHaveErrorRateBelow(0.01)
+    const impact = faultImpact(report, 'orders-cache stopped')
+    expect(impact.detectionMs).toBeNull() // callers never noticed
+    expect(impact.recoveryMs).toBe(0)
+  })
+
+  test('without a fallback: the outage shows in its window, and recovery after the restart is measured', async () => {
+    const c = await client()
+    await c.set('product:1', 'cached')
+    const read = () => c.get('product:1')
+    const report = await runWithOutage(read)
+    c.disconnect()
+
+    expect(() => expect(report.during('orders-cache stopped')).toHaveErrorRateBelow(0.01)).toThrow(
+      /^expect\(report\)\.toHaveErrorRateBelow\(0\.01\)\n\nerror rate [\d.]+ % > 1 %: [\d,]+ errors in [\d,]+ calls \(window [\d.]+-[\d.]+ s, seed 7\)/,
+    )
+    const impact = faultImpact(report, 'orders-cache stopped')
+    expect(impact.errors).toBeGreaterThan(50)
+    expect(impact.detectionMs).not.toBeNull()
+    // Back to full success within 1 s of the restart (to the report's 250 ms resolution).
+    expect(impact.recoveryMs).not.toBeNull()
+    expect(impact.recoveryMs!).toBeLessThanOrEqual(1_000)
+    expect(report.window(5_000, 6_000)).toHaveErrorRateBelow(0.01)
+  })
+})
