@@ -129,11 +129,6 @@ export class Pipe {
     if (!this.source.destroyed) this.source.resume()
   }
 
-  /** Re-runs the pump after `limit` moved. */
-  poke(): void {
-    this.pump()
-  }
-
   private refresh(): void {
     this.held = this.frozen || this.effects.some((e) => e.kind === 'hold')
     this.shaping = this.held || this.effects.some((e) => e.kind !== 'slowClose')
