@@ -1,4 +1,14 @@
 export { expect } from 'vitest'
+export {
+  BreakerObserver,
+  type BreakerState,
+  type BreakerTransition,
+  type BreakerWindow,
+  type CockatielBreakerLike,
+  type ObserveBreakerOptions,
+  type OpossumBreakerLike,
+  observeBreaker,
+} from './breaker.js'
 export { type PostgresFixture, type RabbitMQFixture, type RedisFixture, test } from './fixtures.js'
 export { faultlineMatchers } from './matchers/index.js'
 export type { FaultlineProvided } from './provided.js'

@@ -3,6 +3,8 @@
 import { toBeAtomicUnderDisconnect } from './to-be-atomic-under-disconnect.js'
 import { toBeStable } from './to-be-stable.js'
 import { toDeadLetter } from './to-dead-letter.js'
+import { toFailFastWithin } from './to-fail-fast-within.js'
+import { toHaveBreakerStates } from './to-have-breaker-states.js'
 import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
 import { toHaveNoDuplicates } from './to-have-no-duplicates.js'
 import { toHaveNoLostWrites } from './to-have-no-lost-writes.js'
@@ -10,16 +12,23 @@ import { toHaveP50Below } from './to-have-p50-below.js'
 import { toHaveP95Below } from './to-have-p95-below.js'
 import { toHaveP99Below } from './to-have-p99-below.js'
 import { toHavePercentileBelow } from './to-have-percentile-below.js'
+import { toHaveReceivedAtMost } from './to-have-received-at-most.js'
 import { toHaveThroughputAtLeast } from './to-have-throughput-at-least.js'
 import { toMeetSLO } from './to-meet-slo.js'
 import { toNeverExceed } from './to-never-exceed.js'
+import { toRecoverWithin } from './to-recover-within.js'
 
 export type { MessageParts } from './message.js'
 export { message } from './message.js'
 export type { SampleOptions } from './report-input.js'
+export type { FailFastOptions } from './to-fail-fast-within.js'
+export type { LoggedRequest, ReceivedOptions, TimeWindow } from './to-have-received-at-most.js'
 export type { SloLimits } from './to-meet-slo.js'
-export type { FaultlineLoadMatchers } from './types.js'
+export type { RecoverOptions } from './to-recover-within.js'
+export type { FaultlineFaultMatchers, FaultlineLoadMatchers } from './types.js'
 export {
+  toFailFastWithin,
+  toHaveBreakerStates,
   toHaveErrorRateBelow,
   toHaveNoDuplicates,
   toHaveNoLostWrites,
@@ -27,8 +36,10 @@ export {
   toHaveP95Below,
   toHaveP99Below,
   toHavePercentileBelow,
+  toHaveReceivedAtMost,
   toHaveThroughputAtLeast,
   toMeetSLO,
+  toRecoverWithin,
 }
 
 /**
@@ -53,4 +64,9 @@ export const faultlineMatchers = {
   toHaveErrorRateBelow,
   toHaveThroughputAtLeast,
   toMeetSLO,
+  // Faults: fail fast, recovery, upstream request logs, breaker states.
+  toFailFastWithin,
+  toRecoverWithin,
+  toHaveReceivedAtMost,
+  toHaveBreakerStates,
 }

@@ -1,9 +1,13 @@
 // Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
+import type { BreakerState } from '../breaker.js'
 import type { SampleOptions } from './report-input.js'
 import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
 import type { StabilityLimits } from './to-be-stable.js'
 import type { DeadLetterExpectation } from './to-dead-letter.js'
+import type { FailFastOptions } from './to-fail-fast-within.js'
+import type { ReceivedOptions } from './to-have-received-at-most.js'
 import type { SloLimits } from './to-meet-slo.js'
+import type { RecoverOptions } from './to-recover-within.js'
 
 /** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
 export interface FaultlineLoadMatchers<R = unknown> {
@@ -51,11 +55,28 @@ export interface FaultlineMonitorMatchers<R = unknown> {
   toBeStable(limits: StabilityLimits): R
 }
 
+// ---- Fault matchers (issue 5: injectors, upstream stubs, breakers) ----
+
+/** The fault matchers: on calls (`expect((signal) => …)`), upstream stubs, and breaker observers. */
+export interface FaultlineFaultMatchers<R = unknown> {
+  /** The call rejects within `budgetMs` instead of hanging; gives up (and fails) at `giveUpAfterMs`. Async. */
+  toFailFastWithin(budgetMs: number, options?: FailFastOptions): Promise<R>
+  /** After the fault healed (`since`), the call succeeds again within `budgetMs`; reports the recovery time. Async. */
+  toRecoverWithin(budgetMs: number, options?: RecoverOptions): Promise<R>
+  /** The upstream received at most `n` requests (in `during`, matching `where`). */
+  toHaveReceivedAtMost(n: number, options?: ReceivedOptions): R
+  /** The observed breaker went through exactly these states, in order. */
+  toHaveBreakerStates(expected: readonly BreakerState[]): R
+}
+
+// ---- end of fault matchers ----
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
     extends FaultlineLoadMatchers<R>,
       FaultlineHistoryMatchers<R>,
       FaultlineMessagingMatchers<R>,
+      FaultlineFaultMatchers<R>,
       FaultlineTransactionMatchers<R>,
       FaultlineMonitorMatchers<R> {}
 }
