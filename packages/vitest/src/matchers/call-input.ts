@@ -28,12 +28,11 @@ export function checkBudget(value: unknown, argument: string): number {
 
 /** One line for an error: its name and message, shortened. */
 export function describeError(error: unknown): string {
+  // Libraries often leave `name` as 'Error' on their subclasses (cockatiel's BrokenCircuitError): use the class.
+  const name =
+    error instanceof Error && error.name === 'Error' ? error.constructor.name : (error as Error)?.name
   const text =
-    error instanceof Error
-      ? `${error.name}: ${error.message}`
-      : typeof error === 'string'
-        ? error
-        : String(error)
+    error instanceof Error ? `${name}: ${error.message}` : typeof error === 'string' ? error : String(error)
   const line = text.split('\n')[0] ?? ''
   return line.length > 160 ? `${line.slice(0, 157)}...` : line
 }

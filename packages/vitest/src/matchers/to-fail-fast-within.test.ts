@@ -22,7 +22,8 @@ function clientWithTimeout(url: string, timeoutMs: number) {
 
 // The broken variant: no timeout at all, and it ignores the signal it is given.
 function clientWithoutTimeout(url: string) {
-  return async (_signal: AbortSignal) => (await fetch(`${url}/v1/chat`, { method: 'POST', body: '{}' })).text()
+  return async (_signal: AbortSignal) =>
+    (await fetch(`${url}/v1/chat`, { method: 'POST', body: '{}' })).text()
 }
 
 describe('.toFailFastWithin', () => {
