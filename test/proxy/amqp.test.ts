@@ -18,12 +18,12 @@ beforeAll(async () => {
   container = await new RabbitMQContainer(images.rabbitmq).start()
   direct = await amqplib.connect(container.getAmqpUrl())
   witness = await direct.createChannel()
-}, 120_000)
+}, 120_000) // RabbitMQ takes ~7 s; more on a busy machine
 
 afterAll(async () => {
   await direct?.close()
   await container?.stop()
-})
+}, 60_000)
 
 beforeEach(async () => {
   const upstream = `${container.getHost()}:${container.getMappedPort(5672)}`

@@ -15,13 +15,13 @@ beforeAll(async () => {
   container = await new RedisContainer(images.redis).start()
   redisAddress = `${container.getHost()}:${container.getPort()}`
   direct = new Redis({ host: container.getHost(), port: container.getPort() })
-})
+}, 120_000) // a container start on a busy machine can take longer than the 10 s hook default
 
 afterAll(async () => {
   for (const c of clients) c.disconnect()
   direct?.disconnect()
   await container?.stop()
-})
+}, 60_000)
 
 // A client that fails at once instead of retrying, so a fault shows as an error.
 function connect(address: { host: string; port: number }, options: { commandTimeout?: number } = {}): Redis {

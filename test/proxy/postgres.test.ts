@@ -18,12 +18,12 @@ beforeAll(async () => {
   direct = new pg.Client({ connectionString: container.getConnectionUri() })
   await direct.connect()
   await direct.query('CREATE TABLE ledger (id serial PRIMARY KEY, batch text NOT NULL)')
-})
+}, 120_000) // a container start on a busy machine can take longer than the 10 s hook default
 
 afterAll(async () => {
   await direct?.end()
   await container?.stop()
-})
+}, 60_000)
 
 beforeEach(async () => {
   proxy = await createProxy({

@@ -16,12 +16,12 @@ const clients: Redis[] = []
 beforeAll(async () => {
   container = await new RedisContainer(images.redis).start()
   direct = new Redis({ host: container.getHost(), port: container.getPort() })
-})
+}, 120_000) // a container start on a busy machine can take longer than the 10 s hook default
 
 afterAll(async () => {
   direct?.disconnect()
   await container?.stop()
-})
+}, 60_000)
 
 beforeEach(async () => {
   proxy = await createProxy({ upstream: `${container.getHost()}:${container.getPort()}`, protocol: 'redis' })
