@@ -153,6 +153,8 @@ describe('createProxy', () => {
     )
     expect(results.filter(Boolean)).toHaveLength(1000)
     expect(proxy.stats().accepted).toBe(1000)
+    // Both peers closed cleanly, so the proxy let go of every connection on its own.
+    await expect.poll(() => proxy.stats().open).toBe(0)
   })
 
   it('runs many proxies at once, each on its own port', async () => {
