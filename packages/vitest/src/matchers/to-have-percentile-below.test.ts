@@ -85,3 +85,13 @@ describe('.not.toHavePercentileBelow', () => {
     `)
   })
 })
+
+describe('types', () => {
+  it('are merged into Vitest’s expect, and wrong arguments do not compile', () => {
+    const report = reportOf(100)
+    // @ts-expect-error a limit is a number of ms, not a string
+    expect(() => expect(report).toHaveP95Below('500')).toThrowError('limitMs: must be a latency in ms >= 0')
+    // @ts-expect-error toMeetSLO lines are known keys
+    expect(() => expect(report).toMeetSLO({ p98: 1 })).toThrowError('slo.p98: is not an SLO line')
+  })
+})
