@@ -146,3 +146,27 @@ describe('startUpstream', () => {
     )
   })
 })
+
+describe('cleanup', () => {
+  const sockets = () =>
+    process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap').length
+
+  it('leaves no server, socket or timer behind when the test body throws mid-request', async () => {
+    const before = sockets()
+    const failingTest = async () => {
+      await using hole = await startUpstream({ kind: 'black-hole' })
+      await using slow = await startUpstream({ kind: 'slow', body: 'x'.repeat(100), chunkIntervalMs: 1_000 })
+      void fetch(hole.url).catch(() => {})
+      void fetch(slow.url)
+        .then((res) => res.text())
+        .catch(() => {})
+      await hole.waitForRequests(1)
+      await slow.waitForRequests(1)
+      throw new Error('the assertion failed')
+    }
+    await expect(failingTest()).rejects.toThrow('the assertion failed')
+    // The client side sees its sockets closed on the next turns of the event loop.
+    for (let i = 0; i < 50 && sockets() > before; i++) await sleep(10)
+    expect(sockets()).toBeLessThanOrEqual(before)
+  })
+})
