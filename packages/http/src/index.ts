@@ -11,6 +11,7 @@ export {
   type SteadyBehaviour,
   type UpstreamBehaviour,
 } from './stubs/behaviour.js'
+export { type RequestReportOptions, requestReport } from './stubs/report.js'
 export {
   epochNow,
   type RequestLog,

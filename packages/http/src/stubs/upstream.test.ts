@@ -170,3 +170,18 @@ describe('cleanup', () => {
     expect(sockets()).toBeLessThanOrEqual(before)
   })
 })
+
+describe('upstream.report()', () => {
+  it('turns the request log into a LoadReport tagged by behaviour', async () => {
+    await using upstream = await startUpstream({ kind: 'ok', delayMs: 20 })
+    for (let i = 0; i < 4; i++) await get(upstream.url)
+    upstream.set({ kind: 'status', status: 503 })
+    for (let i = 0; i < 2; i++) await get(upstream.url)
+    const report = upstream.report()
+    expect(report.count).toBe(6)
+    expect(report.errors).toBe(2)
+    expect(report.errorsByKind).toEqual({ 'HTTP 503': 2 })
+    expect(report.tag('ok').count).toBe(4)
+    expect(report.tag('ok').percentile(50)).toBeGreaterThanOrEqual(15)
+  })
+})

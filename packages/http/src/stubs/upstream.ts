@@ -1,8 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError, FaultlineError, type Timeline, type TimelineMark } from '@faultline/core'
+import {
+  FaultlineArgumentError,
+  FaultlineError,
+  type LoadReport,
+  type Timeline,
+  type TimelineMark,
+} from '@faultline/core'
 import { checkBehaviour, phaseAt, type UpstreamBehaviour } from './behaviour.js'
+import { type RequestReportOptions, requestReport } from './report.js'
 import {
   epochNow,
   type RequestLog,
@@ -159,6 +166,21 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
   /** Requests that arrived in [from, to] (epoch ms). */
   requestsBetween(from: number, to: number): readonly UpstreamRequest[] {
     return this.requests.filter((r) => r.at >= from && r.at <= to)
+  }
+
+  /**
+   * The requests that ended so far as a `LoadReport` (how long the stub held each, tagged by behaviour),
+   * for the load matchers; faults on the stub's timeline come with it.
+   *
+   * @example
+   * expect(upstream.report().tag('ok')).toHaveP95Below(50)
+   */
+  report(options: Omit<RequestReportOptions, 'name'> = {}): LoadReport {
+    return requestReport(this.requests, {
+      name: this.name,
+      ...(this.#timeline === undefined ? {} : { timeline: this.#timeline }),
+      ...options,
+    })
   }
 
   /** Forgets the requests received so far (e.g. after warm-up). */

@@ -1,0 +1,56 @@
+import { LoadRecorder, type LoadReport, type Timeline } from '@faultline/core'
+import type { UpstreamRequest } from './request-log.js'
+
+/** Options of `requestReport`. */
+export interface RequestReportOptions {
+  /** The stub's name, for the report (default `upstream`). */
+  readonly name?: string
+  /** Epoch ms the report starts at (default: the first request). */
+  readonly startedAt?: number
+  /** Faults to keep on the report (those overlapping it). */
+  readonly timeline?: Timeline
+  /** Which answered statuses count as errors (default: >= 500, and 429). */
+  readonly isError?: (status: number) => boolean
+}
+
+/**
+ * The request log of an upstream stub as a `LoadReport` (the upstream's view: how long it held each
+ * request), tagged by the behaviour that handled it, so the load matchers apply to it. Requests still
+ * pending are left out; abandoned and reset ones are errors of kind `abandoned` / `reset`.
+ *
+ * @example
+ * const report = upstream.report()
+ * expect(report.tag('ok')).toHaveErrorRateBelow(0.01)
+ */
+export function requestReport(
+  requests: readonly UpstreamRequest[],
+  options: RequestReportOptions = {},
+): LoadReport {
+  const startedAt = options.startedAt ?? requests[0]?.at ?? Date.now()
+  const isError = options.isError ?? ((status: number) => status >= 500 || status === 429)
+  const recorder = new LoadRecorder({
+    source: 'http',
+    unit: 'requests',
+    name: options.name ?? 'upstream',
+    startedAt,
+    ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
+  })
+  let end = startedAt
+  for (const r of requests) {
+    if (r.endedAt === undefined) continue
+    end = Math.max(end, r.endedAt)
+    const error =
+      r.outcome === 'answered'
+        ? r.status !== undefined && isError(r.status)
+          ? `HTTP ${r.status}`
+          : undefined
+        : r.outcome
+    recorder.record({
+      startMs: r.at - startedAt,
+      latencyMs: r.endedAt - r.at,
+      tag: r.behaviour,
+      ...(error === undefined ? {} : { error }),
+    })
+  }
+  return recorder.finish(Math.max(1, end - startedAt))
+}
