@@ -58,5 +58,5 @@ export function some(values: readonly unknown[]): string {
 
 /** A history matcher's message: `expect(history)…` rather than `expect(report)…`. */
 export function historyMessage(parts: MessageParts): string {
-  return message(parts).replace(/^expect\(report\)/, 'expect(history)')
+  return message({ ...parts, subject: 'history' })
 }

@@ -5,6 +5,8 @@ import { formatCount, formatSeconds, type LoadReport } from '@faultline/core'
 
 /** The parts of a matcher message. */
 export interface MessageParts {
+  /** What the matcher was called on, for the head line: `report` (default), `history`, `monitor`, `fn`… */
+  readonly subject?: string
   /** The matcher's name, e.g. `toHavePercentileBelow`. */
   readonly matcher: string
   /** Its arguments as the user would write them, e.g. `95, 500`. */
@@ -26,7 +28,7 @@ export interface MessageParts {
  * // p95 812 ms > 500 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
  */
 export function message(parts: MessageParts): string {
-  const head = `expect(report)${parts.isNot ? '.not' : ''}.${parts.matcher}(${parts.args})`
+  const head = `expect(${parts.subject ?? 'report'})${parts.isNot ? '.not' : ''}.${parts.matcher}(${parts.args})`
   return [head, '', ...parts.lines, ...(parts.hints ?? []).map((h) => `Hint: ${h}`)].join('\n')
 }
 

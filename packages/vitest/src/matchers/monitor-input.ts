@@ -40,5 +40,5 @@ export function amount(value: number, unit: string): string {
 }
 
 export function monitorMessage(parts: MessageParts): string {
-  return message(parts).replace(/^expect\(report\)/, 'expect(monitor)')
+  return message({ ...parts, subject: 'monitor' })
 }

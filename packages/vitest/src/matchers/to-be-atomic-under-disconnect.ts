@@ -198,6 +198,7 @@ export async function toBeAtomicUnderDisconnect(
       pass,
       message: () =>
         message({
+          subject: 'fn',
           matcher: 'toBeAtomicUnderDisconnect',
           args: `{ cut: ${JSON.stringify(cut)} }`,
           isNot: this.isNot,
@@ -209,7 +210,7 @@ export async function toBeAtomicUnderDisconnect(
               : !errorReached
                 ? ['let the error reach the caller: a swallowed disconnect looks like success']
                 : [],
-        }).replace(/^expect\(report\)/, 'expect(fn)'),
+        }),
     }
   } finally {
     await witness.end().catch(() => {})

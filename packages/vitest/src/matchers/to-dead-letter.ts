@@ -118,6 +118,7 @@ export async function toDeadLetter(
     pass,
     message: () =>
       message({
+        subject: 'queue',
         matcher: 'toDeadLetter',
         args: `{ ${[expected.match ? 'match' : '', expected.from ? `from: '${expected.from}'` : '', `within: ${within}`].filter(Boolean).join(', ')} }`,
         isNot: this.isNot,
@@ -127,6 +128,6 @@ export async function toDeadLetter(
           : [
               'dead-lettering needs x-dead-letter-exchange on the work queue, and either x-delivery-limit (quorum queue) with a consumer that requeues, or a consumer that rejects with requeue=false after its last attempt',
             ],
-      }).replace(/^expect\(report\)/, 'expect(queue)'),
+      }),
   }
 }
