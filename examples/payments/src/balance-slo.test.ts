@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { redis } from '@faultline/containers'
+import { faultImpact, load, Timeline } from '@faultline/core'
+import { expect, test } from '@faultline/vitest'
+import { Redis } from 'ioredis'
+import { balance } from './payments.js'
+
+// 100 balance reads per second for 4 s (open model: latency counted from when each read should have
+// started), with the cache stopped for about 1.5 s in the middle.
+test('balance reads keep their SLO through a cache outage', async ({ postgres }) => {
+  await using cache = await redis().start('balance-cache') // a Redis of this test's own, to break
+  const client = new Redis(cache.url, {
+    lazyConnect: true,
+    commandTimeout: 100,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => 50,
+  })
+  client.on('error', () => {})
+  await client.connect()
+
+  const timeline = new Timeline()
+  cache.recordOn(timeline)
+  let n = 0
+  const run = load(() => balance(postgres.client, client, (n++ % 2) + 1), {
+    rate: 100,
+    duration: 4_000,
+    interval: 250,
+    timeline,
+    seed: 1,
+  })
+  await sleep(1_000)
+  await cache.stop({ timeout: 500 })
+  await sleep(1_000)
+  await cache.start()
+  const report = await run
+  client.disconnect()
+
+  console.log(report.summary())
+  expect(report).toMeetSLO({ p95: 250, errorRate: 0.01 })
+  expect(report.during('balance-cache stopped')).toHaveErrorRateBelow(0.01)
+  expect(faultImpact(report, 'balance-cache stopped').recoveryMs).toBe(0)
+})

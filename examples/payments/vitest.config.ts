@@ -1,0 +1,11 @@
+import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { faultline } from '@faultline/vitest/plugin'
+import { defineProject } from 'vitest/config'
+import { migrate } from './src/schema.js'
+
+export default defineProject({
+  plugins: [
+    faultline({ services: { db: postgres({ template: migrate }), broker: rabbitmq(), cache: redis() } }),
+  ],
+  test: { name: 'example-payments', include: ['src/**/*.test.ts'], testTimeout: 60_000 },
+})
