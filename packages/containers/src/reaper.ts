@@ -8,7 +8,8 @@ export interface SweepResult {
   removed: string[]
 }
 
-function alive(pid: number): boolean {
+/** True while process `pid` exists (EPERM: it exists but belongs to someone else). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

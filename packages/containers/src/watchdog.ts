@@ -5,21 +5,12 @@
 //
 //   node watchdog.js <run id> <pid>
 import { setTimeout as sleep } from 'node:timers/promises'
-import { removeRunContainers } from './reaper.js'
+import { alive, removeRunContainers } from './reaper.js'
 
 const [runId, pidText] = process.argv.slice(2)
 const pid = Number(pidText)
 // Bounded like every loop here: a watch session longer than this is left to the next run's sweep.
 const MAX_LIFETIME_MS = 24 * 60 * 60 * 1000
-
-function alive(target: number): boolean {
-  try {
-    process.kill(target, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 if (runId && Number.isInteger(pid) && pid > 0) {
   const started = Date.now()
