@@ -12,6 +12,7 @@ import { toHaveP50Below } from './to-have-p50-below.js'
 import { toHaveP95Below } from './to-have-p95-below.js'
 import { toHaveP99Below } from './to-have-p99-below.js'
 import { toHavePercentileBelow } from './to-have-percentile-below.js'
+import { toHavePercentileWithin } from './to-have-percentile-within.js'
 import { toHaveReceivedAtMost } from './to-have-received-at-most.js'
 import { toHaveThroughputAtLeast } from './to-have-throughput-at-least.js'
 import { toMeetSLO } from './to-meet-slo.js'
@@ -21,12 +22,26 @@ import { toRecoverWithin } from './to-recover-within.js'
 export type { MessageParts } from './message.js'
 export { message } from './message.js'
 export type { SampleOptions } from './report-input.js'
+export type { AtomicityOptions, CutPoint, TransactionalFunction } from './to-be-atomic-under-disconnect.js'
+export type { StabilityLimits } from './to-be-stable.js'
+export type { DeadLetterExpectation, DeadLetterQueueRef } from './to-dead-letter.js'
 export type { FailFastOptions } from './to-fail-fast-within.js'
+export type { WithinOptions } from './to-have-percentile-within.js'
 export type { LoggedRequest, ReceivedOptions, TimeWindow } from './to-have-received-at-most.js'
 export type { SloLimits } from './to-meet-slo.js'
 export type { RecoverOptions } from './to-recover-within.js'
-export type { FaultlineFaultMatchers, FaultlineLoadMatchers } from './types.js'
+export type {
+  FaultlineFaultMatchers,
+  FaultlineHistoryMatchers,
+  FaultlineLoadMatchers,
+  FaultlineMessagingMatchers,
+  FaultlineMonitorMatchers,
+  FaultlineTransactionMatchers,
+} from './types.js'
 export {
+  toBeAtomicUnderDisconnect,
+  toBeStable,
+  toDeadLetter,
   toFailFastWithin,
   toHaveBreakerStates,
   toHaveErrorRateBelow,
@@ -36,9 +51,11 @@ export {
   toHaveP95Below,
   toHaveP99Below,
   toHavePercentileBelow,
+  toHavePercentileWithin,
   toHaveReceivedAtMost,
   toHaveThroughputAtLeast,
   toMeetSLO,
+  toNeverExceed,
   toRecoverWithin,
 }
 
@@ -51,6 +68,7 @@ export {
  * expect.extend(faultlineMatchers)
  */
 export const faultlineMatchers = {
+  toHavePercentileWithin,
   toNeverExceed,
   toBeStable,
   toBeAtomicUnderDisconnect,

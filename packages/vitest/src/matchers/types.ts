@@ -5,6 +5,7 @@ import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
 import type { StabilityLimits } from './to-be-stable.js'
 import type { DeadLetterExpectation } from './to-dead-letter.js'
 import type { FailFastOptions } from './to-fail-fast-within.js'
+import type { WithinOptions } from './to-have-percentile-within.js'
 import type { ReceivedOptions } from './to-have-received-at-most.js'
 import type { SloLimits } from './to-meet-slo.js'
 import type { RecoverOptions } from './to-recover-within.js'
@@ -25,6 +26,8 @@ export interface FaultlineLoadMatchers<R = unknown> {
   toHaveThroughputAtLeast(perSecond: number): R
   /** Every line of the SLO met; a failure lists every breached line. */
   toMeetSLO(slo: SloLimits): R
+  /** Latency at `percentile` below `factor` x the baseline report's (noisy neighbour). */
+  toHavePercentileWithin(percentile: number, options: WithinOptions): R
 }
 
 /** The history matchers, on `expect(history)` (a `History` from @faultline/core). */
