@@ -17,10 +17,13 @@ export interface BlackHoleBehaviour {
 
 /**
  * Answers slowly: the headers after `headersAfterMs`, then the body trickled `chunkBytes` at a time every
- * `chunkIntervalMs` (a slow loris upstream; an LLM streaming a token a second).
+ * `chunkIntervalMs` (an LLM streaming a token a second). With `trickle: 'headers'` the status line and
+ * headers trickle too, byte by byte (a slow-loris upstream: the client's headers timeout must act).
  */
 export interface SlowBehaviour {
   readonly kind: 'slow'
+  /** What trickles: the body only (default), or the headers and then the body. */
+  readonly trickle?: 'body' | 'headers'
   readonly status?: number
   readonly headersAfterMs?: number
   readonly body?: string
@@ -125,6 +128,9 @@ export function checkBehaviour(
     case 'slow':
       status(b.status, `${argument}.status`, callee)
       duration(b.headersAfterMs, `${argument}.headersAfterMs`, callee)
+      if (b.trickle !== undefined && b.trickle !== 'body' && b.trickle !== 'headers') {
+        fail(`${argument}.trickle`, `must be 'body' or 'headers', got ${JSON.stringify(b.trickle)}`, callee)
+      }
       duration(b.chunkIntervalMs, `${argument}.chunkIntervalMs`, callee)
       if (b.chunkBytes !== undefined && (!Number.isInteger(b.chunkBytes) || (b.chunkBytes as number) < 1)) {
         fail(`${argument}.chunkBytes`, `must be an integer >= 1, got ${String(b.chunkBytes)}`, callee)

@@ -1,6 +1,6 @@
 // Carries out one steady behaviour on one request. Every timer it starts is registered with `timers`, so
 // closing the stub (or the client going away) clears it.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { SteadyBehaviour } from './behaviour.js'
 
 /** Starts and clears the timers of one upstream stub. */
@@ -27,17 +27,27 @@ function send(
 }
 
 /**
- * Applies `behaviour` to the request. `onReset` is called before the socket is destroyed on purpose.
+ * What `respond` reports back to the request log for the cases Node's response does not see.
+ */
+export interface RespondHooks {
+  /** Called before the socket is destroyed on purpose. */
+  onReset(): void
+  /** Called when a raw (headers-trickled) response has been written in full. */
+  onAnswered(status: number): void
+}
+
+/**
+ * Applies `behaviour` to the request.
  *
  * @example
- * respond(req, res, { kind: 'status', status: 503 }, timers, () => {})
+ * respond(req, res, { kind: 'status', status: 503 }, timers, hooks)
  */
 export function respond(
   req: IncomingMessage,
   res: ServerResponse,
   behaviour: SteadyBehaviour,
   timers: Timers,
-  onReset: () => void,
+  hooks: RespondHooks,
 ): void {
   switch (behaviour.kind) {
     case 'ok': {
@@ -60,11 +70,12 @@ export function respond(
       return
     }
     case 'reset':
-      onReset()
+      hooks.onReset()
       req.socket.destroy()
       return
     case 'slow':
-      trickle(res, behaviour, timers)
+      if (behaviour.trickle === 'headers') trickleRaw(req, res, behaviour, timers, hooks)
+      else trickle(res, behaviour, timers)
       return
   }
 }
@@ -97,4 +108,39 @@ function trickle(
     else timer = timers.after(every, next)
   }
   timer = timers.after(behaviour.headersAfterMs ?? 0, head)
+}
+
+// Trickles the whole response, status line and headers included, straight onto the socket: the client's
+// headers timeout is what must act. Node's response object is bypassed, so the connection closes after it.
+function trickleRaw(
+  req: IncomingMessage,
+  res: ServerResponse,
+  behaviour: Extract<SteadyBehaviour, { kind: 'slow' }>,
+  timers: Timers,
+  hooks: RespondHooks,
+): void {
+  const status = behaviour.status ?? 200
+  const body = Buffer.from(behaviour.body ?? 'slow response')
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`
+  const bytes = Buffer.concat([Buffer.from(head, 'latin1'), body])
+  const socket = req.socket
+  const step = behaviour.chunkBytes ?? 1
+  const every = behaviour.chunkIntervalMs ?? 100
+  let timer: NodeJS.Timeout | undefined
+  res.once('close', () => timers.clear(timer))
+  let offset = 0
+  const next = (): void => {
+    if (socket.destroyed) return
+    socket.write(bytes.subarray(offset, offset + step))
+    offset += step
+    if (offset < bytes.length) {
+      timer = timers.after(every, next)
+      return
+    }
+    hooks.onAnswered(status)
+    socket.end()
+  }
+  timer = timers.after(behaviour.headersAfterMs ?? 0, next)
 }

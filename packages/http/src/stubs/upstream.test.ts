@@ -73,6 +73,32 @@ describe('startUpstream', () => {
     expect(totalMs - headersMs).toBeGreaterThanOrEqual(90) // two more chunks after the first, 50 ms apart
   })
 
+  it('slow headers: the status line and headers trickle byte by byte', async () => {
+    await using upstream = await startUpstream({
+      kind: 'slow',
+      trickle: 'headers',
+      body: 'ok',
+      chunkBytes: 16,
+      chunkIntervalMs: 20,
+    })
+    const start = performance.now()
+    const res = await fetch(upstream.url, { signal: AbortSignal.timeout(5_000) })
+    const headersMs = performance.now() - start
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('ok')
+    // About 100 bytes of head at 16 bytes per 20 ms: the headers alone take over 100 ms.
+    expect(headersMs).toBeGreaterThanOrEqual(90)
+    await sleep(20)
+    expect(upstream.requests[0]).toMatchObject({ behaviour: 'slow', outcome: 'answered', status: 200 })
+  })
+
+  it('slow headers: a client with a short timeout gives up before the headers are complete', async () => {
+    await using upstream = await startUpstream({ kind: 'slow', trickle: 'headers', chunkIntervalMs: 50 })
+    await expect(get(upstream.url, 300)).rejects.toThrow(/aborted due to timeout/)
+    await sleep(20)
+    expect(upstream.requests[0]?.outcome).toBe('abandoned')
+  })
+
   it('reset: the client sees the connection die', async () => {
     await using upstream = await startUpstream({ kind: 'reset' })
     await expect(get(upstream.url)).rejects.toThrow('fetch failed')

@@ -144,7 +144,13 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
       })
       res.once('close', () => end('abandoned'))
       req.resume() // read and drop the request body, so the client can finish sending it
-      respond(req, res, steady, timers, () => end('reset'))
+      respond(req, res, steady, timers, {
+        onReset: () => end('reset'),
+        onAnswered: (status) => {
+          entry.status = status
+          end('answered')
+        },
+      })
     })
   }
 
