@@ -77,7 +77,7 @@ describe('observeBreaker (cockatiel)', () => {
       message = times(String(error))
     }
     expect(message).toMatchInlineSnapshot(`
-      "Error: expect(breaker).toHaveBreakerStates(["closed","open","half-open","closed"])
+      "Error: expect(breaker).toHaveBreakerStates(['closed', 'open', 'half-open', 'closed'])
 
       breaker went closed -> open -> half-open -> open (3 changes over <t> ms)
       expected closed -> open -> half-open -> closed
@@ -140,7 +140,7 @@ describe('.not.toHaveBreakerStates', () => {
     await call()
     expect(observed).not.toHaveBreakerStates(['closed', 'open'])
     expect(() => expect(observed).not.toHaveBreakerStates(['closed'])).toThrowErrorMatchingInlineSnapshot(`
-      [Error: expect(breaker).not.toHaveBreakerStates(["closed"])
+      [Error: expect(breaker).not.toHaveBreakerStates(['closed'])
 
       breaker went closed (0 changes over 0 ms), expected any other sequence
       Hint: states at: closed +0 ms]

@@ -48,7 +48,7 @@ export function toHaveBreakerStates(
     message: () =>
       messageAbout('breaker', {
         matcher: 'toHaveBreakerStates',
-        args: JSON.stringify(expected),
+        args: `[${expected.map((x) => `'${x}'`).join(', ')}]`,
         isNot: this.isNot,
         lines: pass ? [`${went}, expected any other sequence`] : [went, `expected ${expected.join(' -> ')}`],
         hints: [`states at: ${timing}`],

@@ -97,6 +97,7 @@ export function toHaveReceivedAtMost(
       (options.where === undefined || options.where(r)),
   )
   const pass = counted.length <= n
+  const given = (['during', 'where'] as const).filter((k) => options[k] !== undefined)
   const scope = [
     spans === undefined
       ? ''
@@ -121,7 +122,7 @@ export function toHaveReceivedAtMost(
     message: () =>
       messageAbout('upstream', {
         matcher: 'toHaveReceivedAtMost',
-        args: args(n, options.during === undefined ? undefined : '{ during }'),
+        args: args(n, given.length === 0 ? undefined : `{ ${given.join(', ')} }`),
         isNot: this.isNot,
         lines: pass ? [`${finding}, expected more than ${formatCount(n)}`] : [finding],
         hints,
