@@ -86,6 +86,9 @@ describe('.toFailFastWithin', () => {
     await expect(expect(async () => {}).toFailFastWithin(-1)).rejects.toThrow(
       'budgetMs: must be a duration in ms > 0, got -1',
     )
+    await expect(expect(async () => {}).toFailFastWithin(1_000, { giveUpAfterMs: 500 })).rejects.toThrow(
+      'options.giveUpAfterMs: must be at least the budget (1000 ms), got 500',
+    )
   })
 })
 

@@ -55,6 +55,12 @@ export async function toFailFastWithin(
     options.giveUpAfterMs ?? budgetMs + Math.max(500, budgetMs / 2),
     'options.giveUpAfterMs',
   )
+  if (giveUpAfterMs < budgetMs) {
+    throw new FaultlineArgumentError(
+      'options.giveUpAfterMs',
+      `must be at least the budget (${budgetMs} ms), got ${giveUpAfterMs}: a call cannot be judged before its budget ends`,
+    )
+  }
   const call = toCall(received, 'toFailFastWithin', calls === 1)
   const settled = await Promise.all(
     Array.from({ length: calls }, () => measureSettle(call, { giveUpAfterMs })),
