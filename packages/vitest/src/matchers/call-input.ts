@@ -39,6 +39,5 @@ export function describeError(error: unknown): string {
 
 /** `message()` with the subject the matcher was called on (`call`, `upstream`, `breaker`) in its head line. */
 export function messageAbout(subject: string, parts: MessageParts): string {
-  // message() names its subject `report`; these matchers judge other things.
-  return message(parts).replace(/^expect\(report\)/, `expect(${subject})`)
+  return message({ ...parts, subject })
 }
