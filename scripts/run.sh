@@ -24,6 +24,11 @@ if [ "${FAULTLINE_SKIP_SETUP:-0}" != 1 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   fi
   # Where no registry is reachable, the official images cannot be pulled: build look-alikes locally.
+  # testcontainers, seeing /.dockerenv, would reach the services through the bridge's gateway address;
+  # with dockerd running right here, its published ports are on loopback. Keep all traffic there.
+  if pgrep -x dockerd >/dev/null 2>&1; then
+    export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-localhost}"
+  fi
   if [ -z "${FAULTLINE_POSTGRES_IMAGE:-}" ]; then
     bash scripts/images.sh >/dev/null
     eval "$(bash scripts/images.sh --env)"

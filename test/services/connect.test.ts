@@ -30,7 +30,8 @@ describe('services started by the plugin', () => {
   test('the handles expose addresses and the image in use', ({ services }) => {
     expect(services.names.sort()).toEqual(['cache', 'mq', 'pg'])
     const pg = services.postgres('pg')
-    expect(pg.url).toMatch(/^postgres:\/\/test:test@localhost:\d+\/test$/)
+    expect(pg.url).toBe(`postgres://test:test@${pg.host}:${pg.port}/test`)
+    expect(pg.host).toBe(process.env.TESTCONTAINERS_HOST_OVERRIDE ?? pg.host)
     expect(pg.info.image).toBe(process.env.FAULTLINE_POSTGRES_IMAGE ?? 'postgres:17')
   })
 })
