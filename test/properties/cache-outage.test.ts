@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redis } from '@faultline/containers'
+import { monitorPgConnections, redis } from '@faultline/containers'
 import { faultImpact, load, Timeline } from '@faultline/core'
 import { expect, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
-import type pg from 'pg'
+import pg from 'pg'
 import { afterAll, beforeAll, describe } from 'vitest'
 
 // Cache failure during load: 100 reads/s for 6 s while the Redis in front of PostgreSQL is stopped for
@@ -53,22 +53,32 @@ describe('a Redis outage in the middle of a load run', () => {
 
   test('with a fallback to PostgreSQL: under 1 % errors during the outage, no error after', async ({
     postgres,
+    services,
   }) => {
     await seed(postgres.client)
+    await postgres.client.end() // the code under test has its own pool
+    const db = new pg.Pool({ connectionString: postgres.url, max: 2 })
     const c = await client()
     let n = 0
     const read = async () => {
       const id = (n++ % 100) + 1
       const cached = await c.get(`product:${id}`).catch(() => null) // the fallback: a cache error is a miss
       if (cached) return cached
-      const { rows } = await postgres.client.query('SELECT name FROM products WHERE id = $1', [id])
+      const { rows } = await db.query('SELECT name FROM products WHERE id = $1', [id])
       await c.set(`product:${id}`, rows[0].name).catch(() => {})
       return rows[0].name
     }
-    const report = await runWithOutage(read)
+    const connections = monitorPgConnections(services.postgres(), {
+      database: postgres.database,
+      intervalMs: 50,
+    })
+    const report = (await runWithOutage(read)).withMonitors(await connections.stop())
     c.disconnect()
+    await db.end()
 
     expect(report.during('orders-cache stopped')).toHaveErrorRateBelow(0.01)
+    // The fallback goes through the code's pool of 2: no connection storm on PostgreSQL.
+    expect(report.during('orders-cache stopped').monitor(connections.name)).toNeverExceed(2)
     const impact = faultImpact(report, 'orders-cache stopped')
     expect(impact.detectionMs).toBeNull() // callers never noticed
     expect(impact.recoveryMs).toBe(0)

@@ -64,7 +64,7 @@ export async function consumeSettlements(
 }
 
 /** Reads a balance through Redis; when Redis fails, PostgreSQL answers alone. */
-export async function balance(db: pg.Client, cache: Redis, accountId: number): Promise<number> {
+export async function balance(db: pg.Pool | pg.Client, cache: Redis, accountId: number): Promise<number> {
   const cached = await cache.get(`balance:${accountId}`).catch(() => null)
   if (cached !== null) return Number(cached)
   const { rows } = await db.query<{ balance_cents: number }>(

@@ -59,6 +59,7 @@ export {
   Monitor,
   type MonitorOptions,
   type MonitorSample,
+  type MonitorSeries,
   startMonitor,
   trend,
 } from './monitor/monitor.js'

@@ -1,4 +1,5 @@
 import { FaultlineArgumentError, FaultlineError } from '../errors.js'
+import type { Monitor, MonitorSeries } from '../monitor/monitor.js'
 import { formatSeconds } from '../stats/format.js'
 import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
 import type { TimelineEntry } from '../timeline.js'
@@ -69,6 +70,8 @@ export interface LoadReportJSON {
   readonly schedulingLag?: LatencySummaryJSON
   readonly series: readonly LoadSeriesPoint[]
   readonly faults: readonly TimelineEntry[]
+  /** Monitors attached with `withMonitors`, their samples' `atMs` from the start of the run. */
+  readonly monitors?: readonly MonitorSeries[]
   readonly tags: Readonly<Record<string, LoadReportJSON>>
   readonly histogram: LatencyHistogramJSON
   readonly schedulingLagHistogram?: LatencyHistogramJSON
@@ -98,6 +101,8 @@ export interface LoadReportInit {
   readonly intervals?: readonly (StatsCell | undefined)[]
   /** Faults of the run's timeline that overlap it (epoch ms). */
   readonly faults?: readonly TimelineEntry[]
+  /** Monitored quantities, samples timed from the start of the run. */
+  readonly monitors?: readonly MonitorSeries[]
 }
 
 /**
@@ -137,6 +142,8 @@ export class LoadReport {
   readonly series: readonly LoadSeriesPoint[]
   /** Faults on the run's timeline (`options.timeline`) that overlap this report, epoch ms. */
   readonly faults: readonly TimelineEntry[]
+  /** Monitors attached with `withMonitors`, samples timed from the start of the run, within this window. */
+  readonly monitors: readonly MonitorSeries[]
   readonly #totals: StatsCell
   readonly #tags: ReadonlyMap<string, LoadReport>
   readonly #lag: LatencyHistogram | undefined
@@ -160,6 +167,67 @@ export class LoadReport {
     this.windowStartMs = init.windowStartMs ?? 0
     this.#intervals = init.intervals
     this.faults = init.faults ?? []
+    this.monitors = init.monitors ?? []
+  }
+
+  // Everything this report was built from, to build a variant of it.
+  #init(): LoadReportInit {
+    return {
+      ...(this.name === undefined ? {} : { name: this.name }),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.target === undefined ? {} : { target: this.target }),
+      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
+      ...(this.#lag === undefined ? {} : { schedulingLag: this.#lag }),
+      ...(this.#intervals === undefined ? {} : { intervals: this.#intervals }),
+      source: this.source,
+      model: this.model,
+      unit: this.unit,
+      startedAt: this.startedAt,
+      durationMs: this.durationMs,
+      windowStartMs: this.windowStartMs,
+      intervalMs: this.intervalMs,
+      totals: this.#totals,
+      series: this.series,
+      tags: this.#tags,
+      faults: this.faults,
+      monitors: this.monitors,
+    }
+  }
+
+  /**
+   * The report with monitors' samples on its time line (a monitor sampled during the run: PostgreSQL
+   * connections, Redis memory, queue depth, heap), so that `window()` and `during()` cut them too and
+   * `monitor(name)` hands them to `toNeverExceed` / `toBeStable`. Tags get them as well.
+   *
+   * @example
+   * const report = (await load(call, { rate: 100, duration: 10_000, timeline })).withMonitors(await connections.stop())
+   * expect(report.during('pg restarting').monitor(connections.name)).toNeverExceed(20)
+   */
+  withMonitors(...monitors: readonly Monitor[]): LoadReport {
+    const series = monitors.map((m) => ({
+      name: m.name,
+      unit: m.unit,
+      intervalMs: m.intervalMs,
+      failures: m.failures,
+      samples: m.samples.map((s) => ({ atMs: s.atMs + (m.startedAt - this.startedAt), value: s.value })),
+    }))
+    return this.#withSeries([...this.monitors, ...series])
+  }
+
+  #withSeries(monitors: readonly MonitorSeries[]): LoadReport {
+    const tags = new Map([...this.#tags].map(([tag, report]) => [tag, report.#withSeries(monitors)]))
+    return new LoadReport({ ...this.#init(), tags, monitors })
+  }
+
+  /** The samples of the attached monitor `name`, within this report's window. */
+  monitor(name: string): MonitorSeries {
+    const found = this.monitors.find((m) => m.name === name)
+    if (found) return found
+    const known =
+      this.monitors.length === 0
+        ? 'no monitor is attached (report.withMonitors(monitor))'
+        : `monitors are ${this.monitors.map((m) => m.name).join(', ')}`
+    throw new FaultlineArgumentError('name', `no monitor named "${name}"; ${known}`, this.monitor)
   }
 
   /**
@@ -228,6 +296,10 @@ export class LoadReport {
           f.startedAt <= this.startedAt + endMs &&
           (f.healedAt ?? Number.POSITIVE_INFINITY) >= this.startedAt + startMs,
       ),
+      monitors: this.monitors.map((m) => ({
+        ...m,
+        samples: m.samples.filter((x) => x.atMs >= startMs && x.atMs < endMs),
+      })),
     })
   }
 
@@ -377,6 +449,7 @@ export class LoadReport {
       ...(this.#lag ? { schedulingLag: summarize(this.#lag) } : {}),
       series: this.series,
       faults: this.faults,
+      ...(this.monitors.length === 0 ? {} : { monitors: this.monitors }),
       tags: Object.fromEntries([...this.#tags].map(([tag, report]) => [tag, report.toJSON()])),
       histogram: this.latency.toJSON(),
       ...(this.#lag ? { schedulingLagHistogram: this.#lag.toJSON() } : {}),
@@ -408,6 +481,7 @@ export class LoadReport {
       windowStartMs: json.windowStartMs ?? 0,
       intervalMs: json.intervalMs,
       faults: json.faults ?? [],
+      monitors: json.monitors ?? [],
       totals,
       series: json.series,
       tags: new Map(Object.entries(json.tags).map(([tag, t]) => [tag, LoadReport.fromJSON(t)])),

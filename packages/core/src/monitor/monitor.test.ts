@@ -46,3 +46,27 @@ describe('trend', () => {
     expect(Math.abs(trend(flat).growth)).toBeLessThan(1)
   })
 })
+
+describe('monitors on a load report', () => {
+  it('are timed from the start of the run, cut by window(), and found by name', async () => {
+    const { load } = await import('../load/load.js')
+    let inFlight = 0
+    const monitor = startMonitor('in flight', () => inFlight, { intervalMs: 10 })
+    const report = await load(
+      async () => {
+        inFlight++
+        await sleep(5)
+        inFlight--
+      },
+      { rate: 200, duration: 600, interval: 100, seed: 1 },
+    )
+    const withMonitor = report.withMonitors(await monitor.stop())
+    const series = withMonitor.monitor('in flight')
+    expect(series.samples.length).toBeGreaterThan(10)
+    const window = withMonitor.window(200, 400).monitor('in flight')
+    expect(window.samples.every((s) => s.atMs >= 200 && s.atMs < 400)).toBe(true)
+    expect(window.samples.length).toBeGreaterThan(0)
+    expect(() => report.monitor('in flight')).toThrow(/no monitor named "in flight"; no monitor is attached/)
+    expect(JSON.parse(JSON.stringify(withMonitor)).monitors[0].name).toBe('in flight')
+  })
+})

@@ -6,6 +6,19 @@ export interface MonitorSample {
   readonly value: number
 }
 
+/**
+ * Samples of one monitored quantity, as a report carries them (`report.monitor(name)`) and as the monitor
+ * matchers judge them; a `Monitor` is one.
+ */
+export interface MonitorSeries {
+  readonly name: string
+  readonly unit: string
+  readonly intervalMs: number
+  /** Samples that could not be read. */
+  readonly failures: number
+  readonly samples: readonly MonitorSample[]
+}
+
 /** Options of a monitor. */
 export interface MonitorOptions {
   /** How often to sample, in ms (default 100). */
@@ -28,8 +41,10 @@ export interface MonitorOptions {
  * await runLoad()
  * expect(await connections.stop()).toNeverExceed(10)
  */
-export class Monitor implements AsyncDisposable {
+export class Monitor implements AsyncDisposable, MonitorSeries {
   readonly name: string
+  /** Epoch ms of the monitor's start: a sample's `atMs` counts from here. */
+  readonly startedAt = Date.now()
   readonly unit: string
   readonly intervalMs: number
   readonly #samples: MonitorSample[] = []
@@ -116,8 +131,9 @@ export class Monitor implements AsyncDisposable {
   }
 
   /** The samples as JSON, for reports. */
-  toJSON(): { name: string; unit: string; intervalMs: number; failures: number; samples: MonitorSample[] } {
+  toJSON(): MonitorSeries & { startedAt: number } {
     return {
+      startedAt: this.startedAt,
       name: this.name,
       unit: this.unit,
       intervalMs: this.intervalMs,

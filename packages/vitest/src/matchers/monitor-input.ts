@@ -1,12 +1,26 @@
-import { FaultlineArgumentError, formatCount, Monitor } from '@faultline/core'
+import { FaultlineArgumentError, formatCount, Monitor, type MonitorSeries } from '@faultline/core'
 import { type MessageParts, message } from './message.js'
 
-/** The monitor a monitor matcher was given (stopped or not), or an error naming what it got instead. */
-export function toMonitor(received: unknown, matcher: string, minSamples: number): Monitor {
-  if (!(received instanceof Monitor)) {
+function isSeries(value: unknown): value is MonitorSeries {
+  const v = value as Partial<MonitorSeries> | null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    typeof v.intervalMs === 'number' &&
+    Array.isArray(v.samples)
+  )
+}
+
+/**
+ * The samples a monitor matcher was given — a Monitor (stopped or not) or a report's `monitor(name)` —
+ * or an error naming what it got instead.
+ */
+export function toMonitor(received: unknown, matcher: string, minSamples: number): MonitorSeries {
+  if (!(received instanceof Monitor) && !isSeries(received)) {
     throw new FaultlineArgumentError(
       'received',
-      `${matcher} expects a Monitor (startMonitor(), monitorPgConnections(), …), got ${received === null ? 'null' : typeof received}`,
+      `${matcher} expects a Monitor (startMonitor(), monitorPgConnections(), …) or report.monitor(name), got ${received === null ? 'null' : typeof received}`,
     )
   }
   if (received.samples.length < minSamples) {
@@ -20,7 +34,7 @@ export function toMonitor(received: unknown, matcher: string, minSamples: number
 }
 
 /** `52 samples every 100 ms over 5.2 s`. */
-export function sampling(monitor: Monitor): string {
+export function sampling(monitor: MonitorSeries): string {
   const s = monitor.samples
   const span = s.length > 1 ? (s[s.length - 1]!.atMs - s[0]!.atMs) / 1000 : 0
   const failed = monitor.failures > 0 ? `, ${formatCount(monitor.failures)} failed` : ''

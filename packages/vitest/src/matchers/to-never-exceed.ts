@@ -10,7 +10,7 @@ import { amount, monitorMessage, sampling, toMonitor } from './monitor-input.js'
  */
 export function toNeverExceed(this: MatcherState, received: unknown, limit: number): SyncMatcherResult {
   const monitor = toMonitor(received, 'toNeverExceed', 2)
-  const peak = monitor.max
+  const peak = Math.max(...monitor.samples.map((s) => s.value))
   const over = monitor.samples.filter((s) => s.value > limit)
   const pass = over.length === 0
   const first = over[0]
