@@ -34,21 +34,21 @@ async function tenantB(run: ReturnType<typeof pool>, withFlood: boolean) {
 }
 
 describe('.toHavePercentileWithin', () => {
-  it('passes: behind a bulkhead, tenant B keeps its p95 within 3 x of its baseline during the flood', async () => {
+  it('passes: behind a bulkhead, tenant B keeps its p95 within 5 x of its baseline during the flood', async () => {
     const baseline = await tenantB(pool(2), false)
     const bPool = pool(2)
     const aPool = pool(2)
     const bulk = load(() => aPool(() => sleep(100)), { concurrency: 6, duration: 1_500, seed: 1 })
     const flood = await load(() => bPool(() => sleep(20)), { rate: 40, duration: 1_500, seed: 2 })
     await bulk
-    expect(flood).toHavePercentileWithin(95, { factor: 3, of: baseline })
+    expect(flood).toHavePercentileWithin(95, { factor: 5, of: baseline })
   })
 
   it('fails: sharing one pool, tenant B queues behind tenant A, and the message gives both p95s', async () => {
     const baseline = await tenantB(pool(2), false)
     const flood = await tenantB(pool(2), true)
-    expect(() => expect(flood).toHavePercentileWithin(95, { factor: 3, of: baseline })).toThrow(
-      /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 3, of: baseline \}\)\n\np95 [\d,.]+ ms > 3 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 60 calls \(window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 60 calls/,
+    expect(() => expect(flood).toHavePercentileWithin(95, { factor: 5, of: baseline })).toThrow(
+      /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 5, of: baseline \}\)\n\np95 [\d,.]+ ms > 5 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 60 calls \(window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 60 calls/,
     )
   })
 
