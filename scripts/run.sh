@@ -43,8 +43,10 @@ npm run build
 mkdir -p reports
 vitest_json() { # run vitest with a JSON report, then print the `N passed, N failed` line
   local status=0
-  npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@" || status=$?
-  node scripts/summary.ts reports/vitest.json || status=1
+  rm -f reports/summary.json
+  npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json \
+    --reporter=./scripts/summary-reporter.ts "$@" || status=$?
+  node scripts/summary.ts reports/summary.json || status=1
   return "$status"
 }
 

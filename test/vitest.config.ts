@@ -1,12 +1,15 @@
 import { postgres, rabbitmq, redis } from '@faultline/containers'
 import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
+import { fromSource } from '../vitest.source.ts'
 
 // The integration suite: real PostgreSQL, Redis and RabbitMQ, started once for the run by the plugin.
 // Images come from FAULTLINE_*_IMAGE (set by .ci/run to the images scripts/images.sh builds) or are the
 // official ones.
 export default defineProject({
+  // fromSource(): this repository runs against the packages' source; a user's project leaves it out.
   plugins: [
+    fromSource(),
     faultline({
       services: {
         pg: postgres({

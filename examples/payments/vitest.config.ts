@@ -1,10 +1,13 @@
 import { postgres, rabbitmq, redis } from '@faultline/containers'
 import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
+import { fromSource } from '../../vitest.source.ts'
 import { migrate } from './src/schema.js'
 
 export default defineProject({
+  // fromSource(): this repository runs against the packages' source; a user's project leaves it out.
   plugins: [
+    fromSource(),
     faultline({ services: { db: postgres({ template: migrate }), broker: rabbitmq(), cache: redis() } }),
   ],
   test: { name: 'example-payments', include: ['src/**/*.test.ts'], testTimeout: 60_000 },

@@ -1,5 +1,7 @@
 import { defineProject } from 'vitest/config'
+import { fromSource } from '../../vitest.source.ts'
 
 export default defineProject({
+  plugins: [fromSource()],
   test: { name: 'containers', include: ['src/**/*.test.ts'] },
 })
