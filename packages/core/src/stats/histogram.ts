@@ -13,8 +13,15 @@ export interface LatencyHistogramJSON {
 }
 
 // Values are kept in microseconds: whole numbers for HdrHistogram, exact up to 2.048 ms and within
-// 0.1 % (3 significant digits) above.
+// 0.1 % (3 significant digits) above. Each value is rounded up to its microsecond, and a percentile is
+// the top of its bucket: rounding can make a budget harder to meet, never easier.
 const US_PER_MS = 1000
+
+/** A latency in ms as whole microseconds, never below it (the nearest µs, or the next one up). */
+function toMicroseconds(ms: number): number {
+  const us = Math.round(ms * US_PER_MS)
+  return us / US_PER_MS < ms ? us + 1 : us
+}
 
 /**
  * Latencies in milliseconds: percentiles from an HdrHistogram (3 significant digits), and the count,
@@ -28,6 +35,8 @@ const US_PER_MS = 1000
  */
 export class LatencyHistogram {
   readonly #hdr: hdr.Histogram
+  /** 2 or 3: what one bucket of `#hdr` spans (within 1 % or 0.1 % of its values). */
+  readonly significantDigits: number
   #count = 0
   #min = Number.POSITIVE_INFINITY
   #max = Number.NEGATIVE_INFINITY
@@ -47,12 +56,13 @@ export class LatencyHistogram {
             numberOfSignificantValueDigits: from?.significantDigits ?? 3,
             autoResize: true,
           })
+    this.significantDigits = this.#hdr.numberOfSignificantValueDigits
   }
 
   /** Records one latency in milliseconds (negative or NaN values, from clock skew, count as 0). */
   record(ms: number): void {
     const value = Number.isFinite(ms) && ms > 0 ? ms : 0
-    this.#hdr.recordValue(Math.round(value * US_PER_MS))
+    this.#hdr.recordValue(toMicroseconds(value))
     this.#count++
     if (value < this.#min) this.#min = value
     if (value > this.#max) this.#max = value
@@ -60,10 +70,15 @@ export class LatencyHistogram {
     this.#sumOfSquares += value * value
   }
 
-  /** Adds every value of another histogram to this one. */
+  /**
+   * Adds every value of another histogram to this one. From a histogram of another precision, each
+   * bucket is added at its highest value, so no percentile of the sum falls below the exact one.
+   */
   add(other: LatencyHistogram): void {
     if (other.#count === 0) return
-    this.#hdr.add(other.#hdr)
+    // Same precision: the buckets match one to one.
+    if (other.significantDigits === this.significantDigits) this.#hdr.add(other.#hdr)
+    else addAtHighestValues(this.#hdr, other.#hdr)
     this.#count += other.#count
     this.#min = Math.min(this.#min, other.#min)
     this.#max = Math.max(this.#max, other.#max)
@@ -127,5 +142,15 @@ export class LatencyHistogram {
     histogram.#sum = json.sum
     histogram.#sumOfSquares = json.sumOfSquares
     return histogram
+  }
+}
+
+// hdr-histogram-js adds a histogram of another precision at each bucket's lowest value, which would put
+// a window's percentiles below the exact ones: add each bucket at its highest value instead.
+function addAtHighestValues(into: hdr.Histogram, from: hdr.Histogram): void {
+  const source = from as hdr.JsHistogram
+  for (let i = 0; i < source.countsArrayLength; i++) {
+    const n = source.getCountAtIndex(i)
+    if (n > 0) into.recordValueWithCount(source.highestEquivalentValue(source.valueFromIndex(i)), n)
   }
 }
