@@ -1,13 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { postgres } from '@faultline/containers'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { ensureRunning } from './container-state.js'
 
 describe('PostgreSQL container chaos', () => {
   let db: Awaited<ReturnType<ReturnType<typeof postgres>['start']>>
 
   beforeAll(async () => {
     db = await postgres().start('chaos-pg')
+  })
+  afterEach(async () => {
+    await ensureRunning(db)
   })
   afterAll(async () => {
     await db?.close()
@@ -30,6 +34,22 @@ describe('PostgreSQL container chaos', () => {
     } finally {
       await client.end()
     }
+  })
+
+  test('a pause left by a block that throws is healed: the waiting query answers, client.end() returns', async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    client.on('error', () => {})
+    await client.connect()
+    let pending: Promise<pg.QueryResult> | undefined
+    const thrown = await (async () => {
+      await using _paused = await db.pause()
+      pending = client.query('SELECT 42 AS answer')
+      throw new Error('the test failed mid-pause')
+    })().catch((error: unknown) => error)
+    expect((thrown as Error).message).toBe('the test failed mid-pause')
+    const { rows } = await pending!
+    expect(rows[0].answer).toBe(42)
+    await client.end() // against a frozen server this would wait forever
   })
 
   test('restart breaks open connections and the service answers again afterwards', async () => {

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redis } from '@faultline/containers'
+import { redis, serviceFromInfo } from '@faultline/containers'
+import { Timeline } from '@faultline/core'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { containerState, ensureRunning } from './container-state.js'
 
 // Chaos on a container of this file's own, so that no other test sees the outage.
 describe('Redis container chaos', () => {
@@ -13,6 +15,9 @@ describe('Redis container chaos', () => {
     client = new Redis(cache.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 })
     client.on('error', () => {})
     await client.set('k', 'v')
+  })
+  afterEach(async () => {
+    await ensureRunning(cache)
   })
   afterAll(async () => {
     client?.disconnect()
@@ -46,11 +51,13 @@ describe('Redis container chaos', () => {
     expect(await client.ping()).toBe('PONG')
   })
 
-  test('restart brings it back and the waiting client reconnects', async () => {
-    const took = performance.now()
+  test('restart really restarts the process, and the waiting client reconnects', async () => {
+    const before = await containerState(cache)
     await cache.restart({ timeout: 1_000 })
+    const after = await containerState(cache)
+    expect(after?.running).toBe(true)
+    expect(Date.parse(after!.startedAt)).toBeGreaterThan(Date.parse(before!.startedAt))
     expect(await client.ping()).toBe('PONG')
-    expect(performance.now() - took).toBeGreaterThan(0)
   })
 
   test('kill is a crash (SIGKILL); start recovers it', async () => {
@@ -65,5 +72,132 @@ describe('Redis container chaos', () => {
     probe.disconnect()
     await cache.start()
     expect(await client.ping()).toBe('PONG')
+  })
+})
+
+// Every operation returns the fault it started; leaving its `await using` block heals it, so a test that
+// throws in the middle never leaves the container paused or down.
+describe('container faults heal on dispose', () => {
+  let cache: Awaited<ReturnType<ReturnType<typeof redis>['start']>>
+
+  beforeAll(async () => {
+    cache = await redis().start('chaos-redis-faults')
+  })
+  afterEach(async () => {
+    await ensureRunning(cache)
+  })
+  afterAll(async () => {
+    await cache?.close()
+  })
+
+  async function answers(): Promise<string> {
+    const probe = new Redis(cache.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
+    probe.on('error', () => {})
+    try {
+      await probe.connect()
+      return await probe.ping()
+    } finally {
+      probe.disconnect()
+    }
+  }
+
+  test('pause: leaving the block unpauses the container, even when the block throws', async () => {
+    const thrown = await (async () => {
+      await using paused = await cache.pause()
+      expect(paused.active).toBe(true)
+      expect(await containerState(cache)).toMatchObject({ paused: true })
+      throw new Error('the test failed mid-pause')
+    })().catch((error: unknown) => error)
+    expect((thrown as Error).message).toBe('the test failed mid-pause')
+    expect(await containerState(cache)).toMatchObject({ paused: false, running: true })
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('stop: leaving the block starts the container again and waits until it answers', async () => {
+    {
+      await using stopped = await cache.stop({ timeout: 500 })
+      expect(stopped.active).toBe(true)
+      expect(await containerState(cache)).toMatchObject({ running: false })
+    }
+    expect(await containerState(cache)).toMatchObject({ running: true })
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('kill: leaving the block starts the container again and waits until it answers', async () => {
+    {
+      await using killed = await cache.kill()
+      expect(killed.active).toBe(true)
+      expect(await containerState(cache)).toMatchObject({ running: false })
+    }
+    expect(await containerState(cache)).toMatchObject({ running: true })
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('heal() is explicit and idempotent; dispose after it does nothing more', async () => {
+    const paused = await cache.pause()
+    await Promise.all([paused.heal(), paused.heal()])
+    await paused.heal()
+    expect(paused.active).toBe(false)
+    expect(paused.healedAt).toBeGreaterThanOrEqual(paused.startedAt)
+    expect(await containerState(cache)).toMatchObject({ paused: false, running: true })
+
+    const stopped = await cache.stop({ timeout: 500 })
+    await stopped.heal()
+    const started = (await containerState(cache))!.startedAt
+    await stopped[Symbol.asyncDispose]()
+    // A second start would have changed the container's start time.
+    expect((await containerState(cache))!.startedAt).toBe(started)
+  })
+
+  test('unpause() and start() still work, and heal the fault they end', async () => {
+    const paused = await cache.pause()
+    await cache.unpause()
+    expect(paused.active).toBe(false)
+    const killed = await cache.kill()
+    await cache.start()
+    expect(killed.active).toBe(false)
+    const started = (await containerState(cache))!.startedAt
+    await killed[Symbol.asyncDispose]()
+    expect((await containerState(cache))!.startedAt).toBe(started)
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('a fault healed elsewhere (another handle) heals without error', async () => {
+    const other = serviceFromInfo(cache.info)
+    {
+      await using paused = await cache.pause()
+      await other.unpause()
+      await paused.heal()
+      expect(paused.active).toBe(false)
+    }
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('restart returns its fault: healed once the service answers, or by heal() with { wait: false }', async () => {
+    const waited = await cache.restart({ timeout: 500 })
+    expect(waited.active).toBe(false)
+    {
+      await using restarting = await cache.restart({ timeout: 500, wait: false })
+      expect(restarting.active).toBe(true)
+    }
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('each fault is its own window on the timeline, closed when it heals', async () => {
+    const timeline = new Timeline()
+    cache.recordOn(timeline)
+    {
+      await using _paused = await cache.pause()
+    }
+    {
+      await using _stopped = await cache.stop({ timeout: 500 })
+    }
+    const entries = timeline.entries()
+    expect(entries.map((e) => e.name)).toEqual(['chaos-redis-faults paused', 'chaos-redis-faults stopped'])
+    for (const entry of entries) expect(entry.healedAt).toBeGreaterThanOrEqual(entry.startedAt)
   })
 })

@@ -7,6 +7,7 @@ export {
 export { assertDockerReachable } from './docker.js'
 export { DockerUnreachableError, NotAContainerError, ServiceStartError } from './errors.js'
 export { type ExternalOptions, external } from './external.js'
+export { ContainerFault, type ContainerFaultKind } from './fault.js'
 export { DEFAULT_IMAGES, defaultImage } from './images.js'
 export type { PostgresInfo, RabbitMQInfo, RedisInfo, ServiceInfo, ServiceKind } from './info.js'
 export { currentRun, LABELS } from './labels.js'
