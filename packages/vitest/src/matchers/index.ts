@@ -21,6 +21,7 @@ import { toRecoverWithin } from './to-recover-within.js'
 
 export type { MessageParts } from './message.js'
 export { message } from './message.js'
+export type { FailedSamplesOptions } from './monitor-input.js'
 export type { SampleOptions } from './report-input.js'
 export type { AtomicityOptions, CutPoint, TransactionalFunction } from './to-be-atomic-under-disconnect.js'
 export type { StabilityLimits } from './to-be-stable.js'

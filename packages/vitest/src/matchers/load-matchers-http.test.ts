@@ -69,7 +69,7 @@ describe('load matchers on real HTTP servers', () => {
     expect(fast).toHaveP95Below(250)
     expect(fast).toHavePercentileBelow(99, 500)
     expect(() => expect(slow).toHaveP95Below(250)).toThrowError(
-      /^expect\(report\)\.toHaveP95Below\(250\)\n\np95 [\d,]+ ms > 250 ms over [\d,]+ calls \(window [\d.]+-[\d.]+ s, seed \d+\)/,
+      /^expect\(report\)\.toHaveP95Below\(250\)\n\np95 [\d,]+ ms > 250 ms over [\d,]+ calls \(floor 20, window [\d.]+-[\d.]+ s, seed \d+\)/,
     )
     expect(slow).not.toHaveP50Below(250)
   })
@@ -92,7 +92,7 @@ describe('load matchers on real HTTP servers', () => {
     const slo = { p95: 250, p99: 500, errorRate: 0.01, throughput: 300 }
     expect(fast).toMeetSLO(slo)
     expect(() => expect(slow).toMeetSLO(slo)).toThrowError(
-      /✗ p95 [\d,]+ ms > 250 ms\n {2}✗ p99 [\d,]+ ms > 500 ms\n.*\n {2}✗ throughput/,
+      /✗ p95 [\d,]+ ms > 250 ms \([\d,]+ samples, floor 20\)\n {2}✗ p99 [\d,]+ ms > 500 ms \([\d,]+ samples, floor 100\)\n.*\n {2}✗ throughput/,
     )
     expect(() => expect(failing).toMeetSLO(slo)).toThrowError(/✗ error rate/)
   })

@@ -1,7 +1,7 @@
 // The one helper every Faultline matcher builds its messages with, so they all read alike: a hint line
 // naming the assertion, a blank line, the quantified lines (measured vs limit, samples, window, seed),
 // then `Hint:` lines.
-import { formatCount, formatSeconds, type LoadReport } from '@faultline/core'
+import { formatCount, formatMs, formatSeconds, type LoadReport } from '@faultline/core'
 
 /** The parts of a matcher message. */
 export interface MessageParts {
@@ -33,12 +33,13 @@ export function message(parts: MessageParts): string {
 }
 
 /**
- * How many samples a finding rests on and where they come from, e.g.
- * `1,200 requests tagged login (window 0.0-10.0 s, seed 42)`.
+ * How many samples a finding rests on, its floor and where they come from, e.g.
+ * `1,200 requests tagged login (floor 20, window 0.0-10.0 s, seed 42)`.
  */
-export function samples(report: LoadReport, count: number = report.count): string {
+export function samples(report: LoadReport, count: number = report.count, floor?: number): string {
   const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  return `${formatCount(count)} ${report.unit}${tag} (${where(report)})`
+  const needed = floor === undefined ? '' : `floor ${formatCount(floor)}, `
+  return `${formatCount(count)} ${report.unit}${tag} (${needed}${where(report)})`
 }
 
 /** The window and seed of a report, e.g. `window 0.0-10.0 s, seed 42`. */
@@ -47,11 +48,46 @@ export function where(report: LoadReport): string {
   return report.seed === undefined ? window : `${window}, seed ${report.seed}`
 }
 
-/** `>`, `<` or `=`: how a measured value stands against its limit. */
-export function relation(measured: number, limit: number): string {
-  if (measured > limit) return '>'
-  if (measured < limit) return '<'
-  return '='
+/**
+ * The one strictness rule of every matcher. A ceiling (latency, error rate, a monitored value, growth)
+ * passes when the measured value is at or below it; a floor (throughput) when it is at or above it.
+ */
+export type Bound = 'ceiling' | 'floor'
+
+/** Whether `measured` meets `limit` under the strictness rule. */
+export function meets(measured: number, limit: number, bound: Bound): boolean {
+  return bound === 'ceiling' ? measured <= limit : measured >= limit
+}
+
+/** The relation words of the rule: `<=` / `>` for a ceiling, `>=` / `<` for a floor. */
+export function relation(measured: number, limit: number, bound: Bound): string {
+  if (bound === 'ceiling') return measured <= limit ? '<=' : '>'
+  return measured >= limit ? '>=' : '<'
+}
+
+/** What `.not` expected instead: `> 500 ms` for a ceiling of 500 ms, `< 100/s` for a floor. */
+export function opposite(bound: Bound): string {
+  return bound === 'ceiling' ? '>' : '<'
+}
+
+/**
+ * `measured relation limit`, each formatted; when both print alike but differ, the measured value says
+ * on which side it fell, so a message never reads `500 ms > 500 ms` without a reason.
+ *
+ * @example
+ * versus(500.3, 500, 'ceiling', formatMs) // '500 ms (just above) > 500 ms'
+ */
+export function versus(measured: number, limit: number, bound: Bound, format: (n: number) => string): string {
+  let shown = format(measured)
+  if (shown === format(limit) && measured !== limit) {
+    shown += measured > limit ? ' (just above)' : ' (just below)'
+  }
+  return `${shown} ${relation(measured, limit, bound)} ${format(limit)}`
+}
+
+/** Milliseconds, with `unbounded` for a percentile that dropped arrivals pushed past every latency. */
+export function latency(ms: number): string {
+  return ms === Number.POSITIVE_INFINITY ? 'unbounded' : formatMs(ms)
 }
 
 /** Formats an argument list for the hint line, e.g. `95, 500` or `{ p95: 500, errorRate: 0.01 }`. */

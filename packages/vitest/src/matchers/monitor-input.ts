@@ -1,5 +1,19 @@
-import { FaultlineArgumentError, formatCount, Monitor, type MonitorSeries } from '@faultline/core'
+// Checks shared by the monitor matchers: the received value is a monitor's samples, enough of them, and
+// none failed beyond what the test allows (a failed sample could have been the peak, or the rise).
+import {
+  FaultlineArgumentError,
+  FaultlineError,
+  formatCount,
+  Monitor,
+  type MonitorSeries,
+} from '@faultline/core'
 import { type MessageParts, message } from './message.js'
+
+/** Options of the monitor matchers. */
+export interface FailedSamplesOptions {
+  /** How many failed samples to tolerate (default 0); they still show in the message. */
+  readonly maxFailures?: number
+}
 
 function isSeries(value: unknown): value is MonitorSeries {
   const v = value as Partial<MonitorSeries> | null
@@ -14,7 +28,7 @@ function isSeries(value: unknown): value is MonitorSeries {
 
 /**
  * The samples a monitor matcher was given — a Monitor (stopped or not) or a report's `monitor(name)` —
- * or an error naming what it got instead.
+ * or an error naming what it got instead. Refuses (`TOO_FEW_SAMPLES`) fewer than `minSamples` samples.
  */
 export function toMonitor(received: unknown, matcher: string, minSamples: number): MonitorSeries {
   if (!(received instanceof Monitor) && !isSeries(received)) {
@@ -24,20 +38,52 @@ export function toMonitor(received: unknown, matcher: string, minSamples: number
     )
   }
   if (received.samples.length < minSamples) {
-    throw new FaultlineArgumentError(
-      'received',
+    throw new FaultlineError(
+      'TOO_FEW_SAMPLES',
       `${matcher} refuses to judge ${formatCount(received.samples.length)} samples of ${received.name} (needs ${minSamples}): ` +
-        `sample longer or more often (intervalMs ${received.intervalMs})${received.failures > 0 ? `; ${received.failures} samples failed` : ''}`,
+        `sample longer or more often (intervalMs ${received.intervalMs})${failuresOf(received) > 0 ? `; ${formatCount(failuresOf(received))} samples failed${lastError(received)}` : ''}`,
     )
   }
   return received
 }
 
-/** `52 samples every 100 ms over 5.2 s`. */
-export function sampling(monitor: MonitorSeries): string {
+/** Failed samples of a series (0 when a hand-built series leaves the count out). */
+export function failuresOf(monitor: MonitorSeries): number {
+  return typeof monitor.failures === 'number' && monitor.failures > 0 ? monitor.failures : 0
+}
+
+function lastError(monitor: MonitorSeries): string {
+  if (!(monitor instanceof Monitor) || monitor.lastError === undefined) return ''
+  const error = monitor.lastError
+  return ` (last: ${error instanceof Error ? error.message : String(error)})`
+}
+
+/**
+ * Throws `FAILED_SAMPLES` when more samples failed than `maxFailures` allows and the samples read cannot
+ * settle the verdict on their own: `what` says what cannot be shown, e.g. `the limit cannot be shown to hold`.
+ */
+export function refuseFailedSamples(
+  monitor: MonitorSeries,
+  matcher: string,
+  maxFailures: number,
+  what: string,
+): void {
+  const failed = failuresOf(monitor)
+  if (failed <= maxFailures) return
+  const total = monitor.samples.length + failed
+  throw new FaultlineError(
+    'FAILED_SAMPLES',
+    `${matcher}: ${formatCount(failed)} of ${formatCount(total)} samples of ${monitor.name} failed; ${what}${lastError(monitor)}. ` +
+      `Fix the sampler (is the service reachable?), or pass { maxFailures: ${failed} } to judge the samples read.`,
+  )
+}
+
+/** `52 samples every 100 ms over 5.2 s, 3 failed (3 allowed)`. */
+export function sampling(monitor: MonitorSeries, maxFailures = 0): string {
   const s = monitor.samples
   const span = s.length > 1 ? (s[s.length - 1]!.atMs - s[0]!.atMs) / 1000 : 0
-  const failed = monitor.failures > 0 ? `, ${formatCount(monitor.failures)} failed` : ''
+  const failures = failuresOf(monitor)
+  const failed = failures > 0 ? `, ${formatCount(failures)} failed (${formatCount(maxFailures)} allowed)` : ''
   return `${formatCount(s.length)} samples every ${monitor.intervalMs} ms over ${span.toFixed(1)} s${failed}`
 }
 

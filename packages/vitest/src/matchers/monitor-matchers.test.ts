@@ -1,4 +1,4 @@
-import { Monitor } from '@faultline/core'
+import { Monitor, type MonitorSeries } from '@faultline/core'
 import { describe, expect, it } from 'vitest'
 import { toBeStable } from './to-be-stable.js'
 import { toNeverExceed } from './to-never-exceed.js'
@@ -22,6 +22,17 @@ async function monitorOf(values: number[], unit = 'connections'): Promise<Monito
   return monitor
 }
 
+/** Samples 100 ms apart as a report's `monitor(name)` hands them, with `failures` that could not be read. */
+function seriesOf(values: number[], failures: number): MonitorSeries {
+  return {
+    name: 'pool',
+    unit: 'connections',
+    intervalMs: 100,
+    failures,
+    samples: values.map((value, k) => ({ atMs: k * 100, value })),
+  }
+}
+
 describe('.toNeverExceed', () => {
   it('passes when every sample is at or under the limit', async () => {
     expect(await monitorOf([3, 5, 5, 4])).toNeverExceed(5)
@@ -40,6 +51,26 @@ describe('.toNeverExceed', () => {
   it('refuses to judge a single sample', async () => {
     const monitor = await monitorOf([1])
     expect(() => expect(monitor).toNeverExceed(5)).toThrow(/refuses to judge 1 samples of pool \(needs 2\)/)
+  })
+
+  it('rejects a limit that is not a finite number, naming it', async () => {
+    const monitor = await monitorOf([3, 4])
+    for (const limit of [undefined, Number.NaN, Number.POSITIVE_INFINITY, '5', null]) {
+      expect(() => expect(monitor).toNeverExceed(limit as never), String(limit)).toThrow(
+        /^limit: must be a finite number/,
+      )
+      expect(() => expect(monitor).not.toNeverExceed(limit as never), String(limit)).toThrow(
+        /^limit: must be a finite number/,
+      )
+    }
+  })
+
+  it('does not pass over failed samples: one of them may have been the peak', () => {
+    const monitor = seriesOf([3, 4, 4], 3)
+    expect(() => expect(monitor).toNeverExceed(5)).toThrow(
+      /3 of 6 samples of pool failed; the limit cannot be shown to hold/,
+    )
+    expect(() => expect(monitor).not.toNeverExceed(5)).toThrow(/3 of 6 samples of pool failed/)
   })
 })
 
@@ -62,10 +93,15 @@ describe('.toBeStable', () => {
     `)
   })
 
+  it('does not pass over failed samples: the trend of what was read may hide a rise', () => {
+    const monitor = seriesOf([10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 4)
+    expect(() => expect(monitor).toBeStable({ maxGrowth: 1 })).toThrow(/4 of 14 samples of pool failed/)
+  })
+
   it('names a bad limit', async () => {
     const monitor = await monitorOf([1, 1])
     expect(() => expect(monitor).toBeStable({ maxGrowth: -1 })).toThrow(
-      'limits.maxGrowth: must be a number >= 0',
+      "limits.maxGrowth: must be a number in the monitor's unit >= 0, got -1",
     )
   })
 })

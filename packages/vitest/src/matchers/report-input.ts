@@ -1,19 +1,20 @@
 // Checks shared by the load matchers: the received value is a report, and it holds enough samples to
-// judge what is asked. Both throw: a matcher that cannot judge must not pass (nor fail as if it had).
+// judge each line asked. Both throw: a matcher that cannot judge must not pass (nor fail as if it had).
 import {
   FaultlineArgumentError,
   FaultlineError,
   formatCount,
   isLoadReport,
   type LoadReport,
-  minSamplesFor,
-  percentileName,
 } from '@faultline/core'
+import { errorRateFloor, type Floor, percentileFloor } from './floors.js'
+import { checkOptions, checkSampleCount } from './limits.js'
 import { where } from './message.js'
+import { outcomes } from './outcomes.js'
 
 /** Options of the statistical matchers. */
 export interface SampleOptions {
-  /** Judge with fewer samples than the default minimum (or demand more). */
+  /** Judge with fewer samples than the matcher's floor (or demand more): a whole number >= 1. */
   readonly minSamples?: number
 }
 
@@ -29,40 +30,80 @@ export function toReport(received: unknown, matcher: string): LoadReport {
   return received
 }
 
-/** Throws a `TOO_FEW_SAMPLES` error when the report cannot judge `what` with `needed` samples. */
-export function requireSamples(
-  report: LoadReport,
-  needed: number,
-  what: string,
-  why: string,
-  have: number = report.count,
-): void {
-  if (have >= needed) return
+/** Checks a matcher's `options` (an object or nothing) and its `minSamples`; returns the override. */
+export function checkSampleOptions(
+  options: SampleOptions | undefined,
+  argument = 'options',
+): number | undefined {
+  checkOptions(options, argument)
+  return checkSampleCount(options?.minSamples, `${argument}.minSamples`)
+}
+
+/** One statistical line and the samples it rests on. */
+export interface LineSamples {
+  /** The line, e.g. `p99`, `an error rate of 0.01`. */
+  readonly what: string
+  /** What is counted, e.g. `requests with a latency (or dropped)`. */
+  readonly population: string
+  readonly have: number
+  readonly floor: Floor
+}
+
+/** The line's samples if it is under its floor, else undefined. */
+export function underFloor(line: LineSamples): LineSamples | undefined {
+  return line.have < line.floor.needed ? line : undefined
+}
+
+/** Throws a `TOO_FEW_SAMPLES` error naming every line under its floor. */
+export function refuse(report: LoadReport, lines: readonly LineSamples[]): never {
+  const each = lines.map(
+    (l) =>
+      `${l.what} needs at least ${formatCount(l.floor.needed)} ${l.population} to judge (${l.floor.why}); the report has ${formatCount(l.have)}`,
+  )
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
-    `${what} needs at least ${formatCount(needed)} ${report.unit} to judge (${why}); the report has ${formatCount(have)} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
+    `${each.join('; ')} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
   )
 }
 
-/** The samples a percentile needs: at least one above it (p95: 20, p99: 100), or `minSamples`. */
-export function requirePercentileSamples(
+/** Throws unless every line holds its floor. */
+export function requireFloors(report: LoadReport, lines: readonly LineSamples[]): void {
+  const under = lines.filter((l) => underFloor(l) !== undefined)
+  if (under.length > 0) refuse(report, under)
+}
+
+/** The samples of a latency line: latencies, and drops (above every budget). */
+export function latencySamples(
   report: LoadReport,
-  percentile: number,
-  options?: SampleOptions,
-): void {
-  const needed = options?.minSamples ?? minSamplesFor(percentile)
-  // Calls that failed without a response have no latency: count only the latencies.
-  requireSamples(
-    report,
-    needed,
-    percentileName(percentile),
-    'at least one above the percentile',
-    report.latency.count,
-  )
+  what: string,
+  floor: Floor,
+  minSamples?: number,
+): LineSamples {
+  const o = outcomes(report)
+  return {
+    what,
+    population: o.dropped > 0 ? `${report.unit} with a latency or dropped` : `${report.unit} with a latency`,
+    have: o.latencies + o.dropped,
+    floor: minSamples === undefined ? floor : { needed: minSamples, why: 'minSamples' },
+  }
 }
 
-/** The samples an error rate below `limit` needs: enough that one error is within it (1 % -> 100). */
-export function requireErrorRateSamples(report: LoadReport, limit: number, options?: SampleOptions): void {
-  const needed = options?.minSamples ?? (limit > 0 ? Math.ceil(1 / limit - 1e-9) : 1)
-  requireSamples(report, needed, `an error rate of ${limit}`, 'enough that one error fits within it')
+/** The samples of a percentile line. */
+export function percentileSamples(
+  report: LoadReport,
+  name: string,
+  percentile: number,
+  minSamples?: number,
+): LineSamples {
+  return latencySamples(report, name, percentileFloor(percentile), minSamples)
+}
+
+/** The samples of an error-rate line: every arrival. */
+export function errorRateSamples(report: LoadReport, limit: number, minSamples?: number): LineSamples {
+  return {
+    what: `an error rate of ${limit}`,
+    population: report.unit,
+    have: outcomes(report).arrivals,
+    floor: minSamples === undefined ? errorRateFloor(limit) : { needed: minSamples, why: 'minSamples' },
+  }
 }

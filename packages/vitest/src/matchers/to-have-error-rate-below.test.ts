@@ -24,21 +24,55 @@ describe('.toHaveErrorRateBelow', () => {
     expect(() => expect(reportOf(1200, 30)).toHaveErrorRateBelow(0.01)).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).toHaveErrorRateBelow(0.01)
 
-      error rate 2.5 % > 1 %: 30 errors in 1,200 calls (window 0.0-10.0 s, seed 7)
+      error rate 2.5 % > 1 %: 30 errors in 1,200 calls (floor 100, window 0.0-10.0 s, seed 7)
       Hint: errors by kind: ECONNRESET 20, HTTP 503 10]
     `)
   })
 
   it('refuses to judge fewer calls than one error needs to fit in the limit', () => {
     expect(() => expect(reportOf(50, 0)).toHaveErrorRateBelow(0.01)).toThrowErrorMatchingInlineSnapshot(
-      `[FaultlineError: an error rate of 0.01 needs at least 100 calls to judge (enough that one error fits within it); the report has 50 (window 0.0-10.0 s, seed 7). Run the load longer, or pass { minSamples } to judge anyway.]`,
+      `[FaultlineError: an error rate of 0.01 needs at least 100 calls to judge (enough that one error fits within the limit); the report has 50 (window 0.0-10.0 s, seed 7). Run the load longer, or pass { minSamples } to judge anyway.]`,
     )
   })
 
   it('rejects a limit outside 0-1, naming it', () => {
     expect(() => expect(reportOf(100, 0)).toHaveErrorRateBelow(5)).toThrowError(
-      'limit: must be a ratio between 0 and 1 (0.01 is 1 %), got 5',
+      'limit: must be a ratio >= 0 and < 1 (0.01 is 1 %; 1 would pass any run), got 5',
     )
+  })
+})
+
+describe('.toHaveErrorRateBelow: one strictness rule, drops, floors', () => {
+  it('passes at the limit: toHaveErrorRateBelow(0) passes with no error', () => {
+    expect(reportOf(100, 0)).toHaveErrorRateBelow(0)
+    expect(reportOf(1000, 10)).toHaveErrorRateBelow(0.01)
+    expect(() => expect(reportOf(1000, 11)).toHaveErrorRateBelow(0.01)).toThrow(/error rate 1\.1 % > 1 %/)
+  })
+
+  it('refuses to judge a limit of 0 on a handful of calls', () => {
+    expect(() => expect(reportOf(1, 0)).toHaveErrorRateBelow(0)).toThrow(
+      /^an error rate of 0 needs at least 100 calls to judge \(zero errors in fewer calls says little\); the report has 1/,
+    )
+  })
+
+  it('counts dropped arrivals as errors: 180 of 400 dropped is a 45 % error rate', () => {
+    const recorder = new LoadRecorder({ unit: 'requests', seed: 42, startedAt: 0, model: 'open' })
+    for (let i = 0; i < 400; i++) {
+      if (i % 20 < 9) recorder.drop((i * 2_000) / 400)
+      else recorder.record({ startMs: (i * 2_000) / 400, latencyMs: 3 })
+    }
+    const report = recorder.finish(2_000)
+    expect(() => expect(report).toHaveErrorRateBelow(0.01)).toThrow(
+      /^expect\(report\)\.toHaveErrorRateBelow\(0\.01\)\n\nerror rate 45 % > 1 %: 180 errors in 400 requests .*\n180 of 400 arrivals dropped \(counted as errors\)/,
+    )
+  })
+
+  it('rejects a limit that cannot fail or is not a ratio, naming it', () => {
+    for (const limit of [undefined, Number.NaN, 1, -0.1]) {
+      expect(() => expect(reportOf(100, 0)).toHaveErrorRateBelow(limit as never), String(limit)).toThrow(
+        /^limit: must be a ratio/,
+      )
+    }
   })
 })
 
@@ -53,7 +87,7 @@ describe('.not.toHaveErrorRateBelow', () => {
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).not.toHaveErrorRateBelow(0.01)
 
-      error rate 0.3 % < 1 %: 3 errors in 1,000 calls (window 0.0-10.0 s, seed 7), expected at least 1 %
+      error rate 0.3 % <= 1 %: 3 errors in 1,000 calls (floor 100, window 0.0-10.0 s, seed 7), expected > 1 %
       Hint: errors by kind: ECONNRESET 2, HTTP 503 1]
     `)
   })
@@ -77,7 +111,7 @@ describe('.toHaveErrorRateBelow on a window', () => {
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).toHaveErrorRateBelow(0.01)
 
-      error rate 10 % > 1 %: 100 errors in 1,000 requests (window 10.0-20.0 s, seed 42)
+      error rate 10 % > 1 %: 100 errors in 1,000 requests (floor 100, window 10.0-20.0 s, seed 42)
       Hint: errors by kind: HTTP 503 100]
     `)
   })

@@ -1,22 +1,25 @@
-import { formatCount, formatRatio, type LoadReport } from '@faultline/core'
+import { formatCount, formatRatio } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { errorKinds } from './error-kinds.js'
 import { checkRatio } from './limits.js'
-import { args, message, relation, where } from './message.js'
-import { requireErrorRateSamples, type SampleOptions, toReport } from './report-input.js'
-
-/** `ECONNRESET 20, HTTP 503 10`: the kinds of errors, most frequent first. */
-export function errorKinds(report: LoadReport): string {
-  return Object.entries(report.errorsByKind)
-    .map(([kind, n]) => `${kind} ${formatCount(n)}`)
-    .join(', ')
-}
+import { args, meets, message, opposite, samples, versus } from './message.js'
+import { countedLines, outcomes } from './outcomes.js'
+import {
+  checkSampleOptions,
+  errorRateSamples,
+  requireFloors,
+  type SampleOptions,
+  toReport,
+} from './report-input.js'
 
 /**
- * Passes when errors / completed calls is below `limit` (0.01 is 1 %). Refuses to judge fewer calls than
- * one error would need to fit within the limit (100 for 1 %; `minSamples` overrides).
+ * Passes when errors / arrivals is at or below `limit` (0.01 is 1 %; 0 means no error at all). Dropped
+ * arrivals are errors. Refuses to judge fewer calls than one error needs to fit within the limit (100 for
+ * 1 %), 10 at least, 100 for a limit of 0 (`minSamples` overrides).
  *
  * @example
  * expect(report).toHaveErrorRateBelow(0.01)
+ * expect(report.window(0, 10_000)).toHaveErrorRateBelow(0) // no error before the fault
  */
 export function toHaveErrorRateBelow(
   this: MatcherState,
@@ -26,11 +29,11 @@ export function toHaveErrorRateBelow(
 ): SyncMatcherResult {
   const report = toReport(received, 'toHaveErrorRateBelow')
   checkRatio(limit, 'limit')
-  requireErrorRateSamples(report, limit, options)
-  const measured = report.errorRate
-  const pass = measured < limit
-  const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  const finding = `error rate ${formatRatio(measured)} ${relation(measured, limit)} ${formatRatio(limit)}: ${formatCount(report.errors)} errors in ${formatCount(report.count)} ${report.unit}${tag} (${where(report)})`
+  const line = errorRateSamples(report, limit, checkSampleOptions(options))
+  requireFloors(report, [line])
+  const o = outcomes(report)
+  const pass = meets(o.errorRate, limit, 'ceiling')
+  const finding = `error rate ${versus(o.errorRate, limit, 'ceiling', formatRatio)}: ${formatCount(o.errors)} errors in ${samples(report, o.arrivals, line.floor.needed)}`
   const kinds = errorKinds(report)
   return {
     pass,
@@ -39,10 +42,13 @@ export function toHaveErrorRateBelow(
         matcher: 'toHaveErrorRateBelow',
         args: args(limit, options),
         isNot: this.isNot,
-        lines: pass ? [`${finding}, expected at least ${formatRatio(limit)}`] : [finding],
+        lines: [
+          pass ? `${finding}, expected ${opposite('ceiling')} ${formatRatio(limit)}` : finding,
+          ...countedLines(report, 'counted as errors'),
+        ],
         ...(kinds === '' ? {} : { hints: [`errors by kind: ${kinds}`] }),
       }),
-    actual: measured,
+    actual: o.errorRate,
     expected: limit,
   }
 }

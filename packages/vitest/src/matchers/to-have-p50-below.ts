@@ -4,7 +4,7 @@ import type { SampleOptions } from './report-input.js'
 import { judgePercentile } from './to-have-percentile-below.js'
 
 /**
- * Passes when p50 latency is below `limitMs`: `toHavePercentileBelow(50, limitMs)`.
+ * Passes when p50 latency (drops counted above it) is at or below `limitMs`: `toHavePercentileBelow(50, limitMs)`.
  *
  * @example
  * expect(report).toHaveP50Below(500)

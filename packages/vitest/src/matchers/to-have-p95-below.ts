@@ -4,7 +4,7 @@ import type { SampleOptions } from './report-input.js'
 import { judgePercentile } from './to-have-percentile-below.js'
 
 /**
- * Passes when p95 latency is below `limitMs`: `toHavePercentileBelow(95, limitMs)`.
+ * Passes when p95 latency (drops counted above it) is at or below `limitMs`: `toHavePercentileBelow(95, limitMs)`.
  *
  * @example
  * expect(report).toHaveP95Below(500)

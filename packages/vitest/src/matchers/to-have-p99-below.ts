@@ -4,7 +4,7 @@ import type { SampleOptions } from './report-input.js'
 import { judgePercentile } from './to-have-percentile-below.js'
 
 /**
- * Passes when p99 latency is below `limitMs`: `toHavePercentileBelow(99, limitMs)`.
+ * Passes when p99 latency (drops counted above it) is at or below `limitMs`: `toHavePercentileBelow(99, limitMs)`.
  *
  * @example
  * expect(report).toHaveP99Below(500)

@@ -30,13 +30,13 @@ describe('.toHavePercentileBelow', () => {
     expect(() => expect(reportOf(1200)).toHavePercentileBelow(95, 500)).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).toHavePercentileBelow(95, 500)
 
-      p95 1,141 ms > 500 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
+      p95 1,141 ms > 500 ms over 1,200 requests (floor 20, window 0.0-10.0 s, seed 42)
       Hint: worst interval 9.0-10.0 s: p95 1,196 ms over 120 requests]
     `)
     expect(() => expect(reportOf(1200)).toHaveP99Below(1000)).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).toHaveP99Below(1000)
 
-      p99 1,189 ms > 1,000 ms over 1,200 requests (window 0.0-10.0 s, seed 42)
+      p99 1,189 ms > 1,000 ms over 1,200 requests (floor 100, window 0.0-10.0 s, seed 42)
       Hint: worst interval 9.0-10.0 s: p99 1,200 ms over 120 requests]
     `)
   })
@@ -45,17 +45,18 @@ describe('.toHavePercentileBelow', () => {
     const report = reportOf(1200, { tag: 'login' })
     expect(report.tag('login')).toHaveP50Below(700)
     expect(() => expect(report.tag('login')).toHaveP50Below(100)).toThrowError(
-      'p50 600 ms > 100 ms over 1,200 requests tagged login (window 0.0-10.0 s, seed 42)',
+      'p50 600 ms > 100 ms over 1,200 requests tagged login (floor 10, window 0.0-10.0 s, seed 42)',
     )
   })
 
   it('refuses to judge a report with too few samples for the percentile', () => {
     expect(() => expect(reportOf(50)).toHaveP99Below(10_000)).toThrowErrorMatchingInlineSnapshot(
-      `[FaultlineError: p99 needs at least 100 requests to judge (at least one above the percentile); the report has 50 (window 0.0-10.0 s, seed 42). Run the load longer, or pass { minSamples } to judge anyway.]`,
+      `[FaultlineError: p99 needs at least 100 requests with a latency to judge (one must lie above the percentile); the report has 50 (window 0.0-10.0 s, seed 42). Run the load longer, or pass { minSamples } to judge anyway.]`,
     )
     expect(() => expect(reportOf(50)).not.toHaveP99Below(1)).toThrowError(/TOO_FEW|needs at least 100/)
     expect(reportOf(50)).toHaveP99Below(10_000, { minSamples: 50 })
     expect(reportOf(20)).toHaveP95Below(100)
+    expect(() => expect(reportOf(9)).toHaveP50Below(100)).toThrow(/p50 needs at least 10 requests/)
   })
 
   it('rejects a percentile outside 0-100 and a value that is not a report, naming the argument', () => {
@@ -71,6 +72,49 @@ describe('.toHavePercentileBelow', () => {
   })
 })
 
+describe('.toHavePercentileBelow: one strictness rule, drops, limits', () => {
+  it('passes when the percentile equals the limit: measured at or below the limit passes', () => {
+    const report = reportOf(1200)
+    expect(report).toHavePercentileBelow(95, report.p95)
+    expect(report).toHaveP50Below(report.p50)
+    expect(report).toHaveP99Below(report.p99)
+    expect(() => expect(report).not.toHaveP95Below(report.p95)).toThrow(/p95 [\d,]+ ms <= [\d,]+ ms/)
+  })
+
+  it('counts dropped arrivals above the budget: 45 % dropped fails a p95 budget, and the message says so', () => {
+    // 220 arrivals served in 1-220 ms, 180 dropped (the open model's limit in flight was reached).
+    const recorder = new LoadRecorder({ unit: 'requests', seed: 42, startedAt: 0, model: 'open' })
+    for (let i = 0; i < 400; i++) {
+      if (i % 20 < 9) recorder.drop((i * 2_000) / 400)
+      else recorder.record({ startMs: (i * 2_000) / 400, latencyMs: 1 + (i % 20) })
+    }
+    const report = recorder.finish(2_000)
+    expect(() => expect(report).toHaveP95Below(500)).toThrow(
+      /p95 unbounded > 500 ms over 400 requests .*\n180 of 400 arrivals dropped \(counted above the budget\)/,
+    )
+    expect(report).not.toHaveP95Below(500)
+    // p50 over the 400 arrivals is the p90.9 of the 220 latencies: within the budget, drops stated.
+    expect(report).toHaveP50Below(500)
+    expect(() => expect(report).not.toHaveP50Below(500)).toThrow(
+      /p50 [\d.]+ ms <= 500 ms over 400 requests \(floor 10, .*\n180 of 400 arrivals dropped/,
+    )
+  })
+
+  it('rejects a limit that is not a finite number of ms, and bad minSamples, naming them', () => {
+    const report = reportOf(100)
+    for (const limit of [undefined, Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+      expect(() => expect(report).toHaveP50Below(limit as never), String(limit)).toThrow(
+        /^limitMs: must be a latency in ms >= 0/,
+      )
+    }
+    for (const minSamples of [0, -1, 1.5, Number.NaN]) {
+      expect(() => expect(report).toHaveP50Below(500, { minSamples }), String(minSamples)).toThrow(
+        /^options\.minSamples: must be a whole number of samples >= 1/,
+      )
+    }
+  })
+})
+
 describe('.not.toHavePercentileBelow', () => {
   it('passes when the percentile is at or above the limit', () => {
     expect(reportOf(1200)).not.toHavePercentileBelow(95, 500)
@@ -81,7 +125,7 @@ describe('.not.toHavePercentileBelow', () => {
     expect(() => expect(reportOf(1200)).not.toHaveP95Below(2000)).toThrowErrorMatchingInlineSnapshot(`
       [Error: expect(report).not.toHaveP95Below(2000)
 
-      p95 1,141 ms < 2,000 ms over 1,200 requests (window 0.0-10.0 s, seed 42), expected p95 >= 2,000 ms]
+      p95 1,141 ms <= 2,000 ms over 1,200 requests (floor 20, window 0.0-10.0 s, seed 42), expected p95 > 2,000 ms]
     `)
   })
 })

@@ -1,11 +1,26 @@
-import { checkPercentile, formatMs, type LoadReport, percentileName } from '@faultline/core'
+import { checkPercentile, formatCount, formatMs, type LoadReport, percentileName } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { checkMs } from './limits.js'
-import { args, message, relation, samples } from './message.js'
-import { requirePercentileSamples, type SampleOptions, toReport } from './report-input.js'
+import { args, latency, meets, message, opposite, samples, versus } from './message.js'
+import { arrivalPercentile, countedLines } from './outcomes.js'
+import {
+  checkSampleOptions,
+  percentileSamples,
+  requireFloors,
+  type SampleOptions,
+  toReport,
+} from './report-input.js'
 
-/** The interval of the series where a percentile was worst, as a hint (p50, p95 and p99 are in the series). */
+/**
+ * The interval of the series where the percentile was worst, as a hint (p50, p95 and p99 are in the
+ * series), or where most arrivals were dropped when some were.
+ */
 function worstInterval(report: LoadReport, percentile: number): string | undefined {
+  if (report.series.length < 2) return undefined
+  if (report.dropped > 0) {
+    const most = report.series.reduce((a, b) => (b.dropped > a.dropped ? b : a))
+    return `most drops in ${(most.startMs / 1000).toFixed(1)}-${(most.endMs / 1000).toFixed(1)} s: ${formatCount(most.dropped)} arrivals dropped (too many calls in flight)`
+  }
   const key = percentile === 50 ? 'p50' : percentile === 95 ? 'p95' : percentile === 99 ? 'p99' : 'max'
   let worst: (typeof report.series)[number] | undefined
   for (const point of report.series) {
@@ -30,11 +45,13 @@ export function judgePercentile(
   const report = toReport(received, matcher)
   checkPercentile(percentile, 'percentile')
   checkMs(limitMs, 'limitMs')
-  requirePercentileSamples(report, percentile, options)
-  const measured = report.percentile(percentile)
-  const pass = measured < limitMs
   const name = percentileName(percentile)
-  const finding = `${name} ${formatMs(measured)} ${relation(measured, limitMs)} ${formatMs(limitMs)} over ${samples(report, report.latency.count)}`
+  const line = percentileSamples(report, name, percentile, checkSampleOptions(options))
+  requireFloors(report, [line])
+  const measured = arrivalPercentile(report, percentile)
+  const pass = meets(measured, limitMs, 'ceiling')
+  const finding = `${name} ${versus(measured, limitMs, 'ceiling', latency)} over ${samples(report, line.have, line.floor.needed)}`
+  const counted = countedLines(report, 'counted above the budget')
   const worst = worstInterval(report, percentile)
   return {
     pass,
@@ -43,7 +60,10 @@ export function judgePercentile(
         matcher,
         args: matcherArgs,
         isNot,
-        lines: pass ? [`${finding}, expected ${name} >= ${formatMs(limitMs)}`] : [finding],
+        lines: [
+          pass ? `${finding}, expected ${name} ${opposite('ceiling')} ${formatMs(limitMs)}` : finding,
+          ...counted,
+        ],
         ...(pass || worst === undefined ? {} : { hints: [worst] }),
       }),
     actual: measured,
@@ -52,8 +72,9 @@ export function judgePercentile(
 }
 
 /**
- * Passes when the latency at `percentile` (0-100) is below `limitMs`. Refuses (throws) to judge a report
- * with too few samples for that percentile: p95 needs 20, p99 100, p99.9 1,000 (`minSamples` overrides).
+ * Passes when the latency at `percentile` (0-100) over every arrival is at or below `limitMs`; dropped
+ * arrivals count above it. Refuses (throws) to judge too few samples: 10, and one above the percentile
+ * (p95 20, p99 100, p99.9 1,000; `minSamples` overrides).
  *
  * @example
  * expect(report).toHavePercentileBelow(95, 500)

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { load } from '@faultline/core'
+import { LoadRecorder, load } from '@faultline/core'
 import { describe, expect, it } from 'vitest'
 import { toHavePercentileWithin } from './to-have-percentile-within.js'
 
@@ -50,6 +50,13 @@ describe('.toHavePercentileWithin', () => {
     expect(() => expect(flood).toHavePercentileWithin(95, { factor: 5, of: baseline })).toThrow(
       /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 5, of: baseline \}\)\n\np95 [\d,.]+ ms > 5 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 60 calls \(window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 60 calls/,
     )
+  })
+
+  it('passes at the limit: the same report is within 1 x of itself', () => {
+    const recorder = new LoadRecorder({ unit: 'calls', seed: 3, startedAt: 0 })
+    for (let i = 0; i < 100; i++) recorder.record({ startMs: i * 10, latencyMs: 1 + i })
+    const report = recorder.finish(1_000)
+    expect(report).toHavePercentileWithin(95, { factor: 1, of: report })
   })
 
   it('names a bad factor and a missing baseline', async () => {

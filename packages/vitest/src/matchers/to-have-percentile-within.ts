@@ -1,7 +1,21 @@
-import { checkPercentile, FaultlineArgumentError, formatMs, percentileName } from '@faultline/core'
+import {
+  checkPercentile,
+  FaultlineArgumentError,
+  FaultlineError,
+  formatCount,
+  percentileName,
+} from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { message, relation, samples } from './message.js'
-import { requirePercentileSamples, type SampleOptions, toReport } from './report-input.js'
+import { checkOptions } from './limits.js'
+import { latency, meets, message, relation, samples } from './message.js'
+import { arrivalPercentile, countedLines, outcomes } from './outcomes.js'
+import {
+  checkSampleOptions,
+  percentileSamples,
+  requireFloors,
+  type SampleOptions,
+  toReport,
+} from './report-input.js'
 
 /** The baseline a percentile is compared with, and by how much it may grow. */
 export interface WithinOptions extends SampleOptions {
@@ -12,9 +26,10 @@ export interface WithinOptions extends SampleOptions {
 }
 
 /**
- * Passes when the latency at `percentile` is below `factor` x the same percentile of a baseline report:
- * "tenant B's p95 during tenant A's bulk import stays within 1.5 x its p95 alone". Both reports need
- * enough samples for the percentile.
+ * Passes when the latency at `percentile` is at or below `factor` x the same percentile of a baseline
+ * report: "tenant B's p95 during tenant A's bulk import stays within 1.5 x its p95 alone". Dropped
+ * arrivals count above every latency, in both reports; a baseline whose percentile they make unbounded
+ * is refused. Both reports need the percentile's floor of samples.
  *
  * @example
  * expect(flood.tag('tenant-b')).toHavePercentileWithin(95, { factor: 1.5, of: baseline.tag('tenant-b') })
@@ -27,31 +42,51 @@ export function toHavePercentileWithin(
 ): SyncMatcherResult {
   const report = toReport(received, 'toHavePercentileWithin')
   checkPercentile(percentile, 'percentile')
-  if (!options || !(Number.isFinite(options.factor) && options.factor > 0)) {
+  if (checkOptions(options, 'options') === undefined) {
+    throw new FaultlineArgumentError(
+      'options',
+      'must be { factor, of: baseline }, e.g. { factor: 1.5, of: baseline }',
+    )
+  }
+  const factor: unknown = options.factor
+  if (typeof factor !== 'number' || !(Number.isFinite(factor) && factor > 0)) {
     throw new FaultlineArgumentError(
       'options.factor',
-      `must be a positive number such as 1.5, got ${options?.factor}`,
+      `must be a positive number such as 1.5, got ${String(factor)}`,
     )
   }
   const baseline = toReport(options.of, 'toHavePercentileWithin (options.of)')
-  requirePercentileSamples(report, percentile, options)
-  requirePercentileSamples(baseline, percentile, options)
+  const min = checkSampleOptions(options)
   const name = percentileName(percentile)
-  const base = baseline.percentile(percentile)
-  const limit = base * options.factor
-  const measured = report.percentile(percentile)
-  const pass = measured < limit
+  const line = percentileSamples(report, name, percentile, min)
+  const baseLine = percentileSamples(baseline, `the baseline's ${name}`, percentile, min)
+  requireFloors(report, [line])
+  requireFloors(baseline, [baseLine])
+  const base = arrivalPercentile(baseline, percentile)
+  if (base === Number.POSITIVE_INFINITY) {
+    const o = outcomes(baseline)
+    throw new FaultlineError(
+      'UNUSABLE_BASELINE',
+      `the baseline's ${name} is unbounded: ${formatCount(o.dropped)} of ${formatCount(o.arrivals)} of its arrivals were dropped. A baseline must serve its traffic: run it at a rate the system keeps up with.`,
+    )
+  }
+  const limit = base * factor
+  const measured = arrivalPercentile(report, percentile)
+  const pass = meets(measured, limit, 'ceiling')
+  const ratio = base > 0 ? `${(measured / base).toFixed(2)} x` : 'baseline 0 ms'
   return {
     pass,
     message: () =>
       message({
         matcher: 'toHavePercentileWithin',
-        args: `${percentile}, { factor: ${options.factor}, of: baseline }`,
+        args: `${percentile}, { factor: ${factor}, of: baseline }`,
         isNot: this.isNot,
         lines: [
-          `${name} ${formatMs(measured)} ${relation(measured, limit)} ${options.factor} x baseline ${name} ${formatMs(base)} = ${formatMs(limit)} (${(measured / base).toFixed(2)} x)`,
-          `measured over ${samples(report, report.latency.count)}`,
-          `baseline over ${samples(baseline, baseline.latency.count)}`,
+          `${name} ${latency(measured)} ${relation(measured, limit, 'ceiling')} ${factor} x baseline ${name} ${latency(base)} = ${latency(limit)} (${ratio})${pass ? `, expected > ${latency(limit)}` : ''}`,
+          `measured over ${samples(report, line.have, line.floor.needed)}`,
+          ...countedLines(report, 'counted above the budget'),
+          `baseline over ${samples(baseline, baseLine.have, baseLine.floor.needed)}`,
+          ...countedLines(baseline, 'counted above its latencies').map((l) => `baseline: ${l}`),
         ],
       }),
     actual: measured,

@@ -1,11 +1,36 @@
-import { FaultlineError, formatCount, formatRate, formatSeconds } from '@faultline/core'
+import { FaultlineError, formatCount, formatRate, formatSeconds, type LoadReport } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { THROUGHPUT_CALLS_FLOOR, throughputWindowFloorMs } from './floors.js'
 import { checkRate } from './limits.js'
-import { args, message, relation, where } from './message.js'
+import { args, meets, message, opposite, versus, where } from './message.js'
+import { countedLines, outcomes, throughputSpanMs } from './outcomes.js'
 import { toReport } from './report-input.js'
 
+/** Throws `TOO_FEW_SAMPLES` unless the report's window is long enough to judge `perSecond`. */
+export function requireThroughputWindow(report: LoadReport, perSecond: number, what = 'throughput'): void {
+  const needed = throughputWindowFloorMs(perSecond)
+  if (report.durationMs >= needed) return
+  throw new FaultlineError(
+    'TOO_FEW_SAMPLES',
+    `${what} of ${formatRate(perSecond)} needs a start window of at least ${formatSeconds(needed)} s (1.0 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the report lasted ${formatSeconds(report.durationMs)} s (${where(report)}). Run the load longer.`,
+  )
+}
+
 /**
- * Passes when completed calls per second over the run reach `perSecond`.
+ * What a throughput rests on: `1,000 of 2,000 requests completed in 10.0 s (floor 1.0 s, window …)`.
+ * The seconds are the start window throughput is computed over.
+ */
+export function throughputFinding(report: LoadReport, perSecond: number): string {
+  const o = outcomes(report)
+  const spanMs = throughputSpanMs(report)
+  const of = o.completed === o.arrivals ? '' : ` of ${formatCount(o.arrivals)}`
+  const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
+  return `${formatCount(o.completed)}${of} ${report.unit}${tag} completed in ${formatSeconds(spanMs)} s (floor ${formatSeconds(throughputWindowFloorMs(perSecond))} s, ${where(report)})`
+}
+
+/**
+ * Passes when completed calls per second over the start window reach `perSecond` (at or above). Dropped
+ * arrivals did not complete. Refuses a window under 1 s, or too short for the limit to mean 10 calls.
  *
  * @example
  * expect(report).toHaveThroughputAtLeast(1_000)
@@ -17,16 +42,10 @@ export function toHaveThroughputAtLeast(
 ): SyncMatcherResult {
   const report = toReport(received, 'toHaveThroughputAtLeast')
   checkRate(perSecond, 'perSecond')
-  if (!(report.durationMs > 0)) {
-    throw new FaultlineError(
-      'TOO_FEW_SAMPLES',
-      `throughput needs a run that lasted, this one lasted ${report.durationMs} ms`,
-    )
-  }
-  const measured = report.throughput
-  const pass = measured >= perSecond
-  const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  const finding = `throughput ${formatRate(measured)} ${relation(measured, perSecond)} ${formatRate(perSecond)}: ${formatCount(report.count)} ${report.unit}${tag} in ${formatSeconds(report.durationMs)} s (${where(report)})`
+  requireThroughputWindow(report, perSecond)
+  const measured = outcomes(report).throughput
+  const pass = meets(measured, perSecond, 'floor')
+  const finding = `throughput ${versus(measured, perSecond, 'floor', formatRate)}: ${throughputFinding(report, perSecond)}`
   return {
     pass,
     message: () =>
@@ -34,10 +53,10 @@ export function toHaveThroughputAtLeast(
         matcher: 'toHaveThroughputAtLeast',
         args: args(perSecond),
         isNot: this.isNot,
-        lines: pass ? [`${finding}, expected below ${formatRate(perSecond)}`] : [finding],
-        ...(!pass && report.dropped > 0
-          ? { hints: [`${formatCount(report.dropped)} arrivals were dropped (too many calls in flight)`] }
-          : {}),
+        lines: [
+          pass ? `${finding}, expected ${opposite('floor')} ${formatRate(perSecond)}` : finding,
+          ...countedLines(report, 'not completed'),
+        ],
       }),
     actual: measured,
     expected: perSecond,

@@ -1,21 +1,38 @@
 import {
   FaultlineArgumentError,
   formatCount,
-  formatMs,
   formatRate,
   formatRatio,
+  formatSeconds,
   type LoadReport,
-  minSamplesFor,
 } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { checkMs, checkRate, checkRatio } from './limits.js'
-import { args, message, relation, samples } from './message.js'
-import { requireSamples, toReport } from './report-input.js'
-import { errorKinds } from './to-have-error-rate-below.js'
+import { errorKinds } from './error-kinds.js'
+import { maxFloor, meanFloor, throughputWindowFloorMs } from './floors.js'
+import { checkMs, checkRate, checkRatio, checkSampleCount } from './limits.js'
+import { args, latency, meets, message, samples, versus } from './message.js'
+import {
+  arrivalMax,
+  arrivalMean,
+  arrivalPercentile,
+  countedLines,
+  outcomes,
+  throughputSpanMs,
+} from './outcomes.js'
+import {
+  errorRateSamples,
+  type LineSamples,
+  latencySamples,
+  percentileSamples,
+  requireFloors,
+  toReport,
+} from './report-input.js'
+import { requireThroughputWindow } from './to-have-throughput-at-least.js'
 
 /**
- * A service level objective: budgets a run must stay within. Latencies in ms (met when measured <= budget),
- * `errorRate` in [0, 1] (met when <=), `throughput` in calls per second (met when >=).
+ * A service level objective: budgets a run must stay within. Latencies in ms and `errorRate` in [0, 1)
+ * are met at or below their budget, `throughput` (calls per second) at or above it. Dropped arrivals are
+ * errors and lie above every latency budget.
  */
 export interface SloLimits {
   readonly p50?: number
@@ -27,44 +44,61 @@ export interface SloLimits {
   readonly max?: number
   readonly errorRate?: number
   readonly throughput?: number
-  /** Judge with this many samples at least, instead of what the strictest line needs. */
+  /** Judge every line with this many samples at least, instead of the line's own floor. */
   readonly minSamples?: number
 }
 
+/** One line of the SLO: its verdict, its text, and the samples it needs. */
 interface SloLine {
   readonly met: boolean
   readonly text: string
+  readonly samples?: LineSamples
 }
 
 const LATENCIES = { p50: 50, p90: 90, p95: 95, p99: 99, p999: 99.9 } as const
 const KEYS = new Set([...Object.keys(LATENCIES), 'mean', 'max', 'errorRate', 'throughput', 'minSamples'])
 
-function latencyLine(name: string, measured: number, budget: number): SloLine {
-  const met = measured <= budget
-  return { met, text: `${name} ${formatMs(measured)} ${relation(measured, budget)} ${formatMs(budget)}` }
+function latencyLine(name: string, measured: number, budget: number, line: LineSamples): SloLine {
+  return {
+    met: meets(measured, budget, 'ceiling'),
+    text: `${name} ${versus(measured, budget, 'ceiling', latency)} (${formatCount(line.have)} samples, floor ${formatCount(line.floor.needed)})`,
+    samples: line,
+  }
 }
 
 function lines(report: LoadReport, slo: SloLimits): SloLine[] {
   const out: SloLine[] = []
+  const min = slo.minSamples
   for (const [key, percentile] of Object.entries(LATENCIES)) {
     const budget = slo[key as keyof typeof LATENCIES]
-    if (budget !== undefined)
-      out.push(latencyLine(key === 'p999' ? 'p99.9' : key, report.percentile(percentile), budget))
+    if (budget === undefined) continue
+    const name = key === 'p999' ? 'p99.9' : key
+    const line = percentileSamples(report, name, percentile, min)
+    out.push(latencyLine(name, arrivalPercentile(report, percentile), budget, line))
   }
-  if (slo.mean !== undefined) out.push(latencyLine('mean', report.mean, slo.mean))
-  if (slo.max !== undefined) out.push(latencyLine('max', report.max, slo.max))
+  if (slo.mean !== undefined) {
+    const line = latencySamples(report, 'mean', meanFloor(), min)
+    out.push(latencyLine('mean', arrivalMean(report), slo.mean, line))
+  }
+  if (slo.max !== undefined) {
+    const line = latencySamples(report, 'max', maxFloor(), min)
+    out.push(latencyLine('max', arrivalMax(report), slo.max, line))
+  }
+  const o = outcomes(report)
   if (slo.errorRate !== undefined) {
-    const measured = report.errorRate
+    const line = errorRateSamples(report, slo.errorRate, min)
     out.push({
-      met: measured <= slo.errorRate,
-      text: `error rate ${formatRatio(measured)} ${relation(measured, slo.errorRate)} ${formatRatio(slo.errorRate)} (${formatCount(report.errors)} errors)`,
+      met: meets(o.errorRate, slo.errorRate, 'ceiling'),
+      text: `error rate ${versus(o.errorRate, slo.errorRate, 'ceiling', formatRatio)} (${formatCount(o.errors)} errors in ${formatCount(o.arrivals)}, floor ${formatCount(line.floor.needed)})`,
+      samples: line,
     })
   }
   if (slo.throughput !== undefined) {
-    const measured = report.throughput
+    const span = formatSeconds(throughputSpanMs(report))
+    const floor = formatSeconds(throughputWindowFloorMs(slo.throughput))
     out.push({
-      met: measured >= slo.throughput,
-      text: `throughput ${formatRate(measured)} ${relation(measured, slo.throughput)} ${formatRate(slo.throughput)}`,
+      met: meets(o.throughput, slo.throughput, 'floor'),
+      text: `throughput ${versus(o.throughput, slo.throughput, 'floor', formatRate)} (${formatCount(o.completed)} completed in ${span} s, floor ${floor} s)`,
     })
   }
   return out
@@ -81,7 +115,7 @@ function checkSlo(slo: unknown): SloLimits {
     }
     if (key === 'errorRate') checkRatio(value, 'slo.errorRate')
     else if (key === 'throughput') checkRate(value, 'slo.throughput')
-    else if (key === 'minSamples') checkRate(value, 'slo.minSamples')
+    else if (key === 'minSamples') checkSampleCount(value, 'slo.minSamples')
     else checkMs(value, `slo.${key}`)
   }
   if (entries.every(([key]) => key === 'minSamples')) {
@@ -90,24 +124,10 @@ function checkSlo(slo: unknown): SloLimits {
   return slo as SloLimits
 }
 
-/** The samples the strictest line needs: p99 needs 100, an error rate of 1 % needs 100, ... */
-function needed(slo: SloLimits): { count: number; line: string; latencies: boolean } {
-  let best = { count: 1, line: 'any line', latencies: false }
-  for (const [key, percentile] of Object.entries(LATENCIES)) {
-    if (slo[key as keyof typeof LATENCIES] !== undefined && minSamplesFor(percentile) > best.count) {
-      best = { count: minSamplesFor(percentile), line: key === 'p999' ? 'p99.9' : key, latencies: true }
-    }
-  }
-  if (slo.errorRate !== undefined && slo.errorRate > 0) {
-    const count = Math.ceil(1 / slo.errorRate - 1e-9)
-    if (count > best.count) best = { count, line: `an error rate of ${slo.errorRate}`, latencies: false }
-  }
-  return best
-}
-
 /**
  * Passes when the run meets every line of an SLO; on failure, lists every line with the breached ones
- * marked, all at once. Refuses to judge a report with fewer samples than its strictest line needs.
+ * marked, all at once. Each line is judged on its own samples (latency lines on the latencies and drops,
+ * the error rate on every arrival, throughput on its start window) and refuses to judge below its floor.
  *
  * @example
  * expect(report).toMeetSLO({ p95: 500, p99: 1_000, errorRate: 0.01, throughput: 100 })
@@ -116,17 +136,21 @@ function needed(slo: SloLimits): { count: number; line: string; latencies: boole
 export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits): SyncMatcherResult {
   const report = toReport(received, 'toMeetSLO')
   checkSlo(slo)
-  const need = needed(slo)
-  const have = need.latencies ? report.latency.count : report.count
-  requireSamples(report, slo.minSamples ?? need.count, need.line, 'the strictest line of the SLO', have)
   const all = lines(report, slo)
+  requireFloors(
+    report,
+    all.flatMap((l) => (l.samples ? [l.samples] : [])),
+  )
+  if (slo.throughput !== undefined) requireThroughputWindow(report, slo.throughput, 'the throughput line')
   const breached = all.filter((l) => !l.met)
   const pass = breached.length === 0
   const listed = all.map((l) => `  ${l.met ? '✓' : '✗'} ${l.text}`)
+  const o = outcomes(report)
   const kinds = errorKinds(report)
+  const over = samples(report, o.arrivals)
   const head = pass
-    ? `all ${all.length} SLO lines met over ${samples(report)}, expected at least one breached:`
-    : `${breached.length} of ${all.length} SLO lines breached over ${samples(report)}:`
+    ? `all ${all.length} SLO lines met over ${over}, expected at least one breached:`
+    : `${breached.length} of ${all.length} SLO lines breached over ${over}:`
   return {
     pass,
     message: () =>
@@ -134,7 +158,11 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
         matcher: 'toMeetSLO',
         args: args(slo),
         isNot: this.isNot,
-        lines: [head, ...listed],
+        lines: [
+          head,
+          ...listed,
+          ...countedLines(report, 'counted as errors, and above every latency budget'),
+        ],
         ...(!pass && kinds !== '' ? { hints: [`errors by kind: ${kinds}`] } : {}),
       }),
   }

@@ -1,5 +1,6 @@
 // Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
 import type { BreakerState } from '../breaker.js'
+import type { FailedSamplesOptions } from './monitor-input.js'
 import type { SampleOptions } from './report-input.js'
 import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
 import type { StabilityLimits } from './to-be-stable.js'
@@ -12,21 +13,21 @@ import type { RecoverOptions } from './to-recover-within.js'
 
 /** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
 export interface FaultlineLoadMatchers<R = unknown> {
-  /** Latency at `percentile` (0-100) below `limitMs`; refuses to judge too few samples. */
+  /** Latency at `percentile` (0-100) at or below `limitMs`, drops counted above it; refuses too few samples. */
   toHavePercentileBelow(percentile: number, limitMs: number, options?: SampleOptions): R
-  /** p50 latency below `limitMs`. */
+  /** p50 latency at or below `limitMs` (needs 10 samples). */
   toHaveP50Below(limitMs: number, options?: SampleOptions): R
-  /** p95 latency below `limitMs` (needs 20 samples). */
+  /** p95 latency at or below `limitMs` (needs 20 samples). */
   toHaveP95Below(limitMs: number, options?: SampleOptions): R
-  /** p99 latency below `limitMs` (needs 100 samples). */
+  /** p99 latency at or below `limitMs` (needs 100 samples). */
   toHaveP99Below(limitMs: number, options?: SampleOptions): R
-  /** errors / completed calls below `limit` (0.01 is 1 %). */
+  /** errors (drops included) / arrivals at or below `limit` (0.01 is 1 %; 0 is none). */
   toHaveErrorRateBelow(limit: number, options?: SampleOptions): R
-  /** Completed calls per second at least `perSecond`. */
+  /** Completed calls per second over the start window at or above `perSecond` (a window of 1 s at least). */
   toHaveThroughputAtLeast(perSecond: number): R
-  /** Every line of the SLO met; a failure lists every breached line. */
+  /** Every line of the SLO met, each on its own samples; a failure lists every breached line. */
   toMeetSLO(slo: SloLimits): R
-  /** Latency at `percentile` below `factor` x the baseline report's (noisy neighbour). */
+  /** Latency at `percentile` at or below `factor` x the baseline report's (noisy neighbour). */
   toHavePercentileWithin(percentile: number, options: WithinOptions): R
 }
 
@@ -52,9 +53,9 @@ export interface FaultlineTransactionMatchers<R = unknown> {
 
 /** The monitor matchers, on `expect(monitor)` (a `Monitor` from @faultline/core). */
 export interface FaultlineMonitorMatchers<R = unknown> {
-  /** No sample above `limit` (pool exhaustion, unbounded queues). */
-  toNeverExceed(limit: number): R
-  /** The fitted trend rises at most `maxGrowth` over the sampled span (leaks). */
+  /** No sample above `limit` (pool exhaustion, unbounded queues); failed samples are refused, not passed. */
+  toNeverExceed(limit: number, options?: FailedSamplesOptions): R
+  /** The fitted trend rises at most `maxGrowth` over the sampled span (leaks); failed samples are refused. */
   toBeStable(limits: StabilityLimits): R
 }
 
