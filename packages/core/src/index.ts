@@ -1,8 +1,10 @@
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
 export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
+export { formatValue } from './history/format.js'
 export {
   classifyError,
   History,
+  type InvokeOptions,
   type Operation,
   type OperationHandle,
   type OperationOutcome,

@@ -7,12 +7,21 @@ import { FaultlineArgumentError } from '../errors.js'
  */
 export type OperationOutcome = 'pending' | 'ok' | 'fail' | 'indeterminate'
 
-/** One recorded operation: what it tried to write, and how it ended. */
+/**
+ * One recorded operation — one attempt at a write: what it tried to write, and how it ended. Operations
+ * with the same `id` are attempts of one logical write (a retry); without an `id`, each operation is a write
+ * of its own, so two acknowledged writes of one value must leave it twice.
+ */
 export interface Operation<V> {
   /** Sequence number in invocation order. */
   readonly index: number
   /** The value written (a row id, a message id): what the final read is checked for. */
   readonly value: V
+  /**
+   * The logical write this operation is an attempt of (an idempotency key, a message id): attempts sharing
+   * an id write the same value and must leave it at most once. Unset: the operation is a write of its own.
+   */
+  readonly id?: string | number
   outcome: OperationOutcome
   /** When it was invoked and completed, in ms since the history started. */
   readonly invokedAt: number
@@ -23,10 +32,21 @@ export interface Operation<V> {
   readonly process?: string | number
 }
 
-/** Options of `history.record()`. */
-export interface RecordOptions {
+/** Options of `history.invoke()`. */
+export interface InvokeOptions {
   /** Which client runs the operation, for the report. */
   process?: string | number
+  /**
+   * The logical write this operation is an attempt of: give every retry of one write the same id (an
+   * idempotency key, a message id). Attempts sharing an id must write the same value; together they may
+   * leave it at most once, and must leave it once if any of them was acknowledged. Default: the operation
+   * is a write of its own.
+   */
+  id?: string | number
+}
+
+/** Options of `history.record()`. */
+export interface RecordOptions extends InvokeOptions {
   /**
    * Decides whether an error means the write definitely did not happen (`fail`) or might have
    * (`indeterminate`). The default: connection-level errors (reset, closed, timeout, PostgreSQL's SQLSTATE
@@ -84,14 +104,24 @@ export class History<V> {
     return this.#operations
   }
 
-  /** Opens an operation; complete it with `ok`, `fail` or `indeterminate`. */
-  invoke(value: V, process?: string | number): OperationHandle<V> {
+  /**
+   * Opens an operation; complete it with `ok`, `fail` or `indeterminate`. The second argument is the
+   * process (a client's name or number) or `{ process, id }`.
+   *
+   * @example
+   * const op = history.invoke(id, { process: 'writer-1', id })
+   * await client.query('INSERT INTO audit VALUES ($1)', [id])
+   * op.ok()
+   */
+  invoke(value: V, options?: InvokeOptions | string | number): OperationHandle<V> {
+    const { process, id } = invokeOptions(options)
     const operation: Operation<V> = {
       index: this.#operations.length,
       value,
       outcome: 'pending',
       invokedAt: performance.now() - this.#started,
       ...(process === undefined ? {} : { process }),
+      ...(id === undefined ? {} : { id }),
     }
     this.#operations.push(operation)
     return new OperationHandle(operation, this.#started)
@@ -100,10 +130,23 @@ export class History<V> {
   /**
    * Runs `write` as one operation: `ok` when it resolves, `fail` or `indeterminate` (see
    * `RecordOptions.classify`) when it rejects. Rethrows the error, so the caller sees what the code under
-   * test would see.
+   * test would see. Retrying a write? Record each attempt with the same `id`.
+   *
+   * @example
+   * for (let attempt = 1; ; attempt++) {
+   *   try {
+   *     await history.record(id, () => deposit(client, id), { id }) // each attempt, one logical write
+   *     break
+   *   } catch (error) {
+   *     if (error.code !== '40001' || attempt === 5) throw error // a serialization failure: run it again
+   *   }
+   * }
    */
   async record<T>(value: V, write: () => Promise<T>, options: RecordOptions = {}): Promise<T> {
-    const handle = this.invoke(value, options.process)
+    const handle = this.invoke(value, {
+      ...(options.process === undefined ? {} : { process: options.process }),
+      ...(options.id === undefined ? {} : { id: options.id }),
+    })
     try {
       const result = await write()
       handle.ok()
@@ -122,6 +165,26 @@ export class History<V> {
     for (const op of this.#operations) counts[op.outcome]++
     return counts
   }
+}
+
+function invokeOptions(options: InvokeOptions | string | number | undefined): InvokeOptions {
+  if (options === undefined || typeof options === 'string' || typeof options === 'number')
+    return options === undefined ? {} : { process: options }
+  if (typeof options !== 'object' || options === null) {
+    throw new FaultlineArgumentError(
+      'options',
+      `must be a process name or number, or { process, id }, got ${String(options)}`,
+    )
+  }
+  for (const [name, value] of Object.entries({ process: options.process, id: options.id })) {
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
+      throw new FaultlineArgumentError(
+        `options.${name}`,
+        `must be a string or a number, got ${typeof value}; e.g. { ${name}: 'order-7' }`,
+      )
+    }
+  }
+  return options
 }
 
 /** Completes one operation of a history. */

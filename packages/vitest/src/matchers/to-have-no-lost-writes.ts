@@ -1,10 +1,13 @@
-import { formatCount } from '@faultline/core'
+import { formatCount, formatValue } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { checked, historyMessage, outcomes, some, toHistory } from './history-input.js'
 
 /**
- * Passes when every acknowledged (`ok`) write of the history is in the final read. Indeterminate writes
- * may be present or absent; a definite failure that turns out present fails too (the error lied).
+ * Passes when every acknowledged write of the history is in the final read, judged per operation: a write
+ * is acknowledged if any of its attempts was `ok` (attempts sharing an `id` are one write; without ids each
+ * operation is a write of its own, so two acknowledged writes of one value must leave it twice).
+ * Indeterminate writes may be present or absent. A value present although every attempt to write it
+ * failed definitively fails too (the error lied); an idempotent retry — failed, then ok — does not.
  * Refuses to judge a history with no acknowledged write.
  *
  * @example
@@ -18,21 +21,29 @@ export function toHaveNoLostWrites(
 ): SyncMatcherResult {
   const history = toHistory(received, 'toHaveNoLostWrites')
   const result = checked(history, finalRead, 'toHaveNoLostWrites')
-  const pass = result.lost.length === 0 && result.failedButPresent.length === 0
+  const lost = result.lost.length > 0
+  const lied = result.failedButPresent.length > 0
+  const pass = !lost && !lied
   const lines = pass
     ? [
-        `all ${formatCount(result.counts.ok)} acknowledged writes are in the final read`,
+        `all ${formatCount(result.counts.acknowledged)} acknowledged writes are in the final read`,
         `history: ${outcomes(result)}`,
       ]
     : [
-        ...(result.lost.length > 0
+        ...(lost
           ? [
-              `${formatCount(result.lost.length)} of ${formatCount(result.counts.ok)} acknowledged writes lost (missing from the final read): ${some(result.lost)}`,
+              `${formatCount(result.lost.length)} of ${formatCount(result.counts.acknowledged)} acknowledged writes lost (missing from the final read): ${some(
+                result.lostByValue,
+                (l) =>
+                  l.atLeast === 1
+                    ? formatValue(l.value)
+                    : `${formatValue(l.value)} (read ${l.times}, acknowledged ${l.atLeast})`,
+              )}`,
             ]
           : []),
-        ...(result.failedButPresent.length > 0
+        ...(lied
           ? [
-              `${formatCount(result.failedButPresent.length)} writes reported as failed are present: ${some(result.failedButPresent)}`,
+              `${formatCount(result.failedButPresent.length)} values present although every attempt to write them failed: ${some(result.failedButPresent)}`,
             ]
           : []),
         `history: ${outcomes(result)}`,
@@ -45,11 +56,18 @@ export function toHaveNoLostWrites(
         args: 'finalRead',
         isNot: this.isNot,
         lines,
-        hints: pass
-          ? []
-          : [
-              'an acknowledged write must survive: acknowledge only after COMMIT / the publisher confirm, and make it durable (persistent messages, durable queues)',
-            ],
+        hints: [
+          ...(lost
+            ? [
+                'an acknowledged write must survive: acknowledge only after COMMIT / the publisher confirm, and make it durable (persistent messages, durable queues)',
+              ]
+            : []),
+          ...(lied
+            ? [
+                'a write reported as failed happened: an error that may come after the work (a timeout, a cut connection) is indeterminate — record it so with record(value, write, { classify })',
+              ]
+            : []),
+        ],
       }),
     actual: result.lost,
     expected: [],
