@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net'
+import { whenDelivered } from './delivery.js'
+import type { Framing } from './framing.js'
 import { Pipe } from './pipe.js'
 import type { Direction } from './timeline.js'
 
@@ -15,7 +17,11 @@ export class Connection {
   readonly up: Pipe
   /** Service -> client. */
   readonly down: Pipe
+  /** The framing of the client's messages, when the proxy frames a protocol. */
+  framing: Framing | undefined
   private finished = false
+  // Cuts waiting for forwarded bytes to reach a peer before its RST.
+  private readonly waits = new Set<() => void>()
 
   constructor(
     /** 1, 2, 3... in accept order; per-connection random choices are keyed by it. */
@@ -58,17 +64,18 @@ export class Connection {
   }
 
   /**
-   * Ends the connection now. `reset` RSTs both sockets; `close` sends FIN both ways and drops what waits.
-   * With `spareServer`, the service gets a clean FIN after what was already forwarded, so it still
-   * processes the last message (the "cut after the COMMIT went out" case), and its answer is dropped.
+   * Ends the connection here: nothing more is forwarded, what waits in the proxy is dropped, and each peer
+   * first gets every byte already forwarded to it, then `reset` an RST, `close` a FIN. With `spareServer`,
+   * the service gets a clean FIN, so it still processes the last message (the "cut after the COMMIT went
+   * out" case), and its answer is dropped.
    */
   cut(mode: CutMode, spareServer = false): void {
     this.up.close()
     this.down.close()
-    if (mode === 'reset') rst(this.client)
+    if (mode === 'reset') this.rstWhenDelivered(this.client)
     else endThenDestroy(this.client)
     if (spareServer) this.server.end()
-    else if (mode === 'reset') rst(this.server)
+    else if (mode === 'reset') this.rstWhenDelivered(this.server)
     else endThenDestroy(this.server)
   }
 
@@ -90,6 +97,7 @@ export class Connection {
 
   /** Destroys both sockets (proxy shutdown). */
   destroy(): void {
+    this.stopWaiting()
     this.up.close()
     this.down.close()
     this.client.destroy()
@@ -102,9 +110,25 @@ export class Connection {
     if (this.finished) return
     if (!(this.client.destroyed && this.server.destroyed)) return
     this.finished = true
+    this.stopWaiting()
     this.up.close()
     this.down.close()
     this.onFinish(this)
+  }
+
+  // An RST drops what the kernel has not delivered yet: send it once the peer has taken those bytes.
+  private rstWhenDelivered(socket: Socket): void {
+    let cancel: (() => void) | undefined
+    cancel = whenDelivered(socket, () => {
+      if (cancel !== undefined) this.waits.delete(cancel)
+      rst(socket)
+    })
+    if (!socket.destroyed) this.waits.add(cancel)
+  }
+
+  private stopWaiting(): void {
+    for (const cancel of this.waits) cancel()
+    this.waits.clear()
   }
 }
 

@@ -200,6 +200,38 @@ describe('cutAfter', () => {
     expect(server.error === 'ECONNRESET' || server.ended).toBe(true)
   })
 
+  it('behind a backlogged service, still delivers all N bytes before the RST', async () => {
+    const chunks: Buffer[] = []
+    let serverSocket: Socket | undefined
+    let serverEnd: string | undefined
+    const service = await listen((socket) => {
+      serverSocket = socket
+      socket.pause() // reads nothing until the cut has happened: every forwarded byte waits in buffers
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+      socket.on('end', () => {
+        serverEnd = 'end'
+      })
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        serverEnd = e.code ?? e.message
+      })
+    })
+    const { proxy } = await setup(service)
+    const bytes = 3 << 20
+    await using _cut = proxy.cutAfter({ bytes, direction: 'upstream' })
+    const client = await dial(proxy.port)
+    const clientSide = collect(client)
+    const payload = Buffer.alloc(6 << 20)
+    for (let i = 0; i + 4 <= payload.length; i += 4) payload.writeUInt32BE(i, i)
+    client.write(payload)
+    // The client's side is reset once N bytes have been forwarded, long before the service reads them.
+    expect((await clientSide).error).toBe('ECONNRESET')
+    serverSocket!.resume()
+    await expect.poll(() => serverEnd, { timeout: 10_000 }).toBeDefined()
+    const received = Buffer.concat(chunks)
+    expect(received.length).toBe(bytes)
+    expect(received.equals(payload.subarray(0, bytes))).toBe(true)
+  })
+
   it('can end with a FIN instead', async () => {
     const { proxy } = await setup()
     await using _cut = proxy.cutAfter({ bytes: 10, direction: 'downstream', mode: 'close' })

@@ -42,8 +42,9 @@ export class Pipe {
   /** Bytes written to the sink so far. */
   forwarded = 0
   /**
-   * Bytes beyond this stream offset are held back until a protocol framer has seen the whole message they
-   * belong to, so a trigger can still act before that message. `Infinity` when no framer runs.
+   * Bytes beyond this stream offset are held back until a protocol framer has reported the message they
+   * belong to (at most the framing window into it), so a trigger can still act before that message.
+   * `Infinity` when no framer runs, and once the source has ended.
    */
   limit = Number.POSITIVE_INFINITY
   /** Called with every chunk read and its stream offset, before it is forwarded. */
@@ -71,11 +72,18 @@ export class Pipe {
     private readonly sink: Socket,
   ) {}
 
+  /** Bytes read and not yet handed to the sink's socket, plus what that socket has not yet written. */
+  get buffered(): number {
+    return this.queued + (this.sink.destroyed ? 0 : this.sink.writableLength)
+  }
+
   /** Starts reading. Call once both sockets are connected. */
   start(): void {
     this.source.on('data', (chunk: Buffer) => this.onData(chunk))
     this.source.on('end', () => {
       this.sourceEnded = true
+      // No byte can complete a message now: what a framer held back goes, then the FIN, as unframed.
+      this.limit = Number.POSITIVE_INFINITY
       this.pump()
     })
     this.sink.on('drain', () => {
@@ -141,6 +149,8 @@ export class Pipe {
     const offset = this.received
     this.received += chunk.length
     this.inspect?.(chunk, offset)
+    // A trigger may have acted at a message in this chunk, and closed the pipe.
+    if (this.closed) return
     const mark = this.marks[0]
     if (
       this.queue.length === 0 &&
@@ -212,10 +222,10 @@ export class Pipe {
     if (this.queue.length === 0 && this.sourceEnded && !this.held && !this.endStarted) this.endSink()
   }
 
-  // Reading resumes only when the sink keeps up and the forwardable backlog is small.
+  // Reading resumes only when the sink keeps up and the backlog is small. The backlog counts what a framer
+  // holds back too: that is at most the framing window, far below HIGH_WATER, so holding never stalls.
   private flow(): void {
-    const backlog = Math.min(this.received, this.limit) - this.forwarded
-    const read = !this.draining && backlog < HIGH_WATER
+    const read = !this.draining && this.queued < HIGH_WATER
     if (read && this.source.isPaused()) this.source.resume()
     else if (!read && !this.source.isPaused()) this.source.pause()
   }

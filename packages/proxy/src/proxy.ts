@@ -3,6 +3,7 @@ import { FaultlineArgumentError, FaultlineError } from '@faultline/core'
 import { describe, type Endpoint, formatEndpoint, isPort, parseEndpoint } from './address.js'
 import { Connection, rst } from './connection.js'
 import { type Behaviour, effectBehaviour, Fault, type FaultName } from './fault.js'
+import { Framing } from './framing.js'
 import type {
   BandwidthOptions,
   CutAfterOptions,
@@ -15,7 +16,7 @@ import type {
   TriggerOptions,
 } from './options.js'
 import type { Pipe } from './pipe.js'
-import { framers, type MessageMatcher } from './protocols/matchers.js'
+import type { MessageMatcher } from './protocols/matchers.js'
 import { type ProtocolName, protocolNames } from './protocols/types.js'
 import { mixSeed, randomSeed } from './random.js'
 import {
@@ -29,10 +30,16 @@ import {
 import { Trigger, type TriggerHit, triggerBehaviour } from './trigger.js'
 import * as check from './validate.js'
 
-/** Open and accepted connection counts. */
+/** Connection counts, and the bytes waiting in the proxy. */
 export interface ProxyStats {
   readonly accepted: number
   readonly open: number
+  /**
+   * Bytes the proxy holds right now, over every connection and direction: queued behind a fault, held
+   * back while a message is framed, or written and not yet taken by the kernel. Bounded per connection
+   * and direction (see docs/proxy.md) whatever the message sizes.
+   */
+  readonly buffered: number
 }
 
 const LOOPBACK = '127.0.0.1'
@@ -145,9 +152,11 @@ export class FaultProxy implements AsyncDisposable {
     return formatEndpoint(this.address)
   }
 
-  /** Connection counts. */
+  /** Connection counts and the bytes waiting in the proxy. */
   stats(): ProxyStats {
-    return { accepted: this.accepted, open: this.open.size + this.connecting.size }
+    let buffered = 0
+    for (const connection of this.open) buffered += connection.up.buffered + connection.down.buffered
+    return { accepted: this.accepted, open: this.open.size + this.connecting.size, buffered }
   }
 
   /**
@@ -457,15 +466,9 @@ export class FaultProxy implements AsyncDisposable {
   }
 
   private frame(connection: Connection, protocol: ProtocolName): void {
-    const framer = framers[protocol]((message) => {
+    connection.framing = new Framing(connection.up, protocol, (message) => {
       for (const fault of this.faults) fault.message(connection, message)
     })
-    const pipe = connection.up
-    pipe.limit = 0
-    pipe.inspect = (chunk, offset) => {
-      framer.push(chunk, offset)
-      pipe.limit = framer.safe
-    }
   }
 
   private apply(

@@ -159,6 +159,49 @@ describe('trigger', () => {
     expect(trigger.hits).toHaveLength(0)
   })
 
+  it('before a message longer than the framing window: none of it reaches the service', async () => {
+    const { proxy, served: list } = await setup('postgres')
+    const trigger = proxy.trigger(postgres.query(/^INSERT/))
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    const before = Buffer.concat([wire.pgStartup({ user: 'u' }), wire.pgQuery('BEGIN')])
+    client.write(Buffer.concat([before, wire.pgQuery(`INSERT INTO t VALUES ('${'x'.repeat(1 << 20)}')`)]))
+    expect((await result).error).toBe('ECONNRESET')
+    expect((await served(list)).data.equals(before)).toBe(true)
+    expect(trigger.hits).toHaveLength(1)
+    expect(trigger.hits[0]!.message.startsWith('Q INSERT INTO t')).toBe(true)
+  })
+
+  it('after a command longer than the framing window: the service gets all of it, then the end', async () => {
+    const { proxy, served: list } = await setup('redis')
+    await using _t = proxy.trigger(
+      redis.command('SET', (args) => args[0] === 'big'),
+      { at: 'after' },
+    )
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    const big = wire.resp('SET', 'big', 'v'.repeat(1 << 20), 'EX', '60')
+    client.write(Buffer.concat([multi, big, exec]))
+    expect((await result).error).toBe('ECONNRESET')
+    const service = await served(list)
+    expect(service.data.equals(Buffer.concat([multi, big]))).toBe(true)
+    expect(service.ended).toBe(true)
+  })
+
+  it('after a publish with a large body: the broker gets the whole message, then the end', async () => {
+    const { proxy, served: list } = await setup('amqp')
+    await using _t = proxy.trigger(amqp.method('basic.publish'), { at: 'after', action: 'close' })
+    const client = await dial(proxy.port)
+    const result = collect(client)
+    const before = Buffer.concat([wire.amqpHeader(), wire.amqpMethod(1, 20, 10, Buffer.alloc(1))])
+    const publish = Buffer.concat(wire.amqpPublish(1, Buffer.alloc(1 << 20, 7), 131_064))
+    client.write(Buffer.concat([before, publish, wire.amqpMethod(1, 90, 20, Buffer.alloc(0))]))
+    expect(await result).toMatchObject({ error: undefined, ended: true })
+    const service = await served(list)
+    expect(service.data.equals(Buffer.concat([before, publish]))).toBe(true)
+    expect(service.ended).toBe(true)
+  })
+
   it('says which protocol a matcher needs', async () => {
     const { proxy } = await setup('redis')
     expect(() => proxy.trigger(postgres.commit())).toThrow(

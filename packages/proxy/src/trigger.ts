@@ -39,8 +39,9 @@ export interface TriggerPlan {
 
 /**
  * What a trigger does: counts the client messages `matcher` selects (over all connections) and, from the
- * n-th on, `times` times, puts a mark at the message's start (`before`) or end (`after`) on that
- * connection's client -> service pipe; the pipe forwards exactly up to the mark, then the action runs.
+ * n-th on, `times` times, puts a mark at the message's start (`before`) or end (`after`, once the framer
+ * has read it) on that connection's client -> service pipe; the pipe forwards exactly up to the mark, then
+ * the action runs.
  */
 export function triggerBehaviour(matcher: MessageMatcher, plan: TriggerPlan, hits: TriggerHit[]): Behaviour {
   let count = 0
@@ -55,8 +56,10 @@ export function triggerBehaviour(matcher: MessageMatcher, plan: TriggerPlan, hit
       count++
       if (count < plan.nth || hits.length >= plan.times) return
       hits.push({ connection: connection.id, message: summarize(message), at: now() })
-      const offset = plan.at === 'before' ? message.start : message.end
-      connection.up.addMark({ offset, owner, run: () => fire(connection) })
+      const mark = (offset: number): void =>
+        connection.up.addMark({ offset, owner, run: () => fire(connection) })
+      if (plan.at === 'before') mark(message.start)
+      else if (connection.framing !== undefined) connection.framing.atEnd(message, mark)
     },
   }
 }

@@ -1,10 +1,10 @@
-import { ChunkBuffer } from './chunks.js'
-import type { AmqpMessage, Framer } from './types.js'
+import type { AmqpMessage, Framer, FramerEvents, Mutable } from './types.js'
 
 // AMQP 0-9-1 framing: an 8-byte protocol header, then frames of type(1) channel(2) size(4) payload end(1).
 // A method frame's payload starts with class-id(2) method-id(2); basic.publish is followed by a content
 // header frame (body size) and body frames on the same channel. amqplib's codec is internal to the client
-// and decodes whole methods; a trigger needs only the method name and the byte range, so it is done here.
+// and decodes whole methods; a trigger needs only the method name and the byte range, so it is done here,
+// from the first bytes of each frame: a frame of any size passes as it arrives.
 
 const METHOD = 1
 const HEADER = 2
@@ -98,133 +98,137 @@ for (const [className, [classId, methods]] of Object.entries(classes)) {
 /** Every AMQP 0-9-1 method name the framer knows, e.g. `basic.ack`. */
 export const amqpMethods: ReadonlySet<string> = new Set(names.values())
 
+// The first bytes of a frame the framer reads: type(1) channel(2) size(4), then class-id(2) method-id(2)
+// of a method frame, or class-id(2) weight(2) body-size(8) of a content header frame.
+const FRAME_HEADER = 7
+const METHOD_HEAD = FRAME_HEADER + 4
+const CONTENT_HEAD = FRAME_HEADER + 12
+
 interface Publish {
-  readonly start: number
+  readonly message: Mutable<AmqpMessage>
+  // Content bytes still to come; -1 until the content header frame gave the body size.
   remaining: bigint
 }
 
 /** Frames an AMQP 0-9-1 client -> server stream. */
 export class AmqpFramer implements Framer {
   safe = 0
-  private readonly buffer = new ChunkBuffer()
-  private need = 8
-  private skip = 0
-  private headerSeen = false
   private off = false
+  private headerSeen = false
+  // The first bytes of the frame being read, and where the frame starts.
+  private readonly head = Buffer.alloc(CONTENT_HEAD)
+  private headLength = 0
+  private need = 8
+  private start = 0
+  private skip = 0
   private readonly publishing = new Map<number, Publish>()
 
-  constructor(private readonly onMessage: (message: AmqpMessage) => void) {}
+  constructor(private readonly events: FramerEvents) {}
 
   push(chunk: Buffer, offset: number): void {
     if (this.off) return
-    let from = 0
-    if (this.skip > 0) {
-      from = Math.min(this.skip, chunk.length)
-      this.skip -= from
-      if (from === chunk.length) {
-        this.safe = this.safeFrom(offset + chunk.length)
-        return
-      }
-    }
-    if (this.buffer.size === 0) this.buffer.start = offset + from
-    this.buffer.push(from === 0 ? chunk : chunk.subarray(from))
-    if (this.buffer.size < this.need) {
-      this.safe = this.safeFrom(this.buffer.start)
-      return
-    }
-    const base = this.buffer.start
-    const data = this.buffer.take()
     let p = 0
-    for (;;) {
-      const available = data.length - p
-      if (!this.headerSeen) {
-        if (available < 8) {
-          this.need = 8
-          break
-        }
-        if (data.toString('latin1', p, p + 4) !== 'AMQP') {
-          this.stop()
-          return
-        }
-        this.headerSeen = true
-        this.onMessage({
-          protocol: 'amqp',
-          method: 'protocol-header',
-          channel: 0,
-          start: base + p,
-          end: base + p + 8,
-        })
-        p += 8
+    while (p < chunk.length && !this.off) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - p)
+        this.skip -= n
+        p += n
         continue
       }
-      if (available < 7) {
-        this.need = 7
-        break
-      }
-      const type = data[p]!
-      const channel = data.readUInt16BE(p + 1)
-      const total = 7 + data.readUInt32BE(p + 3) + 1
-      const start = base + p
-      if (type === BODY) {
-        this.body(channel, total, start)
-        if (available < total) {
-          this.skip = total - available
-          p = data.length
-          break
-        }
-        p += total
-        continue
-      }
-      // Method and header frames are small; wait for the whole frame.
-      if (available < total) {
-        this.need = total
-        break
-      }
-      if (type === METHOD) this.method(channel, data.readUInt32BE(p + 7), start, start + total)
-      else if (type === HEADER) this.header(channel, data.readBigUInt64BE(p + 11), start + total)
-      p += total
+      if (this.headLength === 0) this.start = offset + p
+      const n = Math.min(this.need - this.headLength, chunk.length - p)
+      chunk.copy(this.head, this.headLength, p, p + n)
+      this.headLength += n
+      p += n
+      if (this.headLength === this.need) this.frame()
     }
-    this.buffer.keep(data, p, base + p)
-    if (this.buffer.size === 0) this.need = 1
-    this.safe = this.safeFrom(base + p)
+    if (this.off) return
+    this.safe = this.headLength > 0 ? this.start : offset + chunk.length
   }
 
-  private method(channel: number, id: number, start: number, end: number): void {
+  // Acts on the head read so far: either asks for more of it, or reports and skips the rest of the frame.
+  private frame(): void {
+    if (!this.headerSeen) {
+      if (this.head.toString('latin1', 0, 4) !== 'AMQP') {
+        this.stop()
+        return
+      }
+      this.headerSeen = true
+      this.next(0, FRAME_HEADER)
+      this.events.message({
+        protocol: 'amqp',
+        method: 'protocol-header',
+        channel: 0,
+        start: this.start,
+        end: this.start + 8,
+      })
+      return
+    }
+    const type = this.head[0]!
+    const channel = this.head.readUInt16BE(1)
+    const total = FRAME_HEADER + this.head.readUInt32BE(3) + 1
+    const end = this.start + total
+    if (type === METHOD && total >= METHOD_HEAD + 1 && this.need < METHOD_HEAD) {
+      this.need = METHOD_HEAD
+      return
+    }
+    if (type === HEADER && total >= CONTENT_HEAD + 1 && this.need < CONTENT_HEAD) {
+      this.need = CONTENT_HEAD
+      return
+    }
+    this.next(total - this.need, FRAME_HEADER)
+    if (type === METHOD && total >= METHOD_HEAD + 1) this.method(channel, this.head.readUInt32BE(7), end)
+    else if (type === HEADER && total >= CONTENT_HEAD + 1)
+      this.header(channel, this.head.readBigUInt64BE(11), end)
+    else if (type === BODY) this.body(channel, BigInt(total - FRAME_HEADER - 1), end)
+  }
+
+  // The current frame's head is read: skip `skip` bytes, then read `need` bytes of the next frame's head.
+  private next(skip: number, need: number): void {
+    this.skip = skip
+    this.need = need
+    this.headLength = 0
+  }
+
+  private method(channel: number, id: number, end: number): void {
     if (id === PUBLISH) {
-      // Reported once its content is complete, so `end` covers the whole message.
-      this.publishing.set(channel, { start, remaining: -1n })
+      // Reported now, so a trigger can act before it; its end is the end of its content, read later.
+      const message = {
+        protocol: 'amqp' as const,
+        method: 'basic.publish',
+        channel,
+        start: this.start,
+        end: Infinity,
+      }
+      this.publishing.set(channel, { message, remaining: -1n })
+      this.events.message(message)
       return
     }
     const method = names.get(id) ?? `${id >>> 16}.${id & 0xffff}`
-    this.onMessage({ protocol: 'amqp', method, channel, start, end })
+    this.events.message({ protocol: 'amqp', method, channel, start: this.start, end })
   }
 
   private header(channel: number, bodySize: bigint, end: number): void {
     const publish = this.publishing.get(channel)
-    if (publish === undefined) return
+    if (publish === undefined || publish.remaining >= 0n) return
     publish.remaining = bodySize
-    if (bodySize === 0n) this.publish(channel, publish, end)
+    if (bodySize === 0n) this.published(channel, publish, end)
   }
 
-  private body(channel: number, total: number, start: number): void {
+  private body(channel: number, size: bigint, end: number): void {
     const publish = this.publishing.get(channel)
     if (publish === undefined || publish.remaining < 0n) return
-    publish.remaining -= BigInt(total - 8)
-    if (publish.remaining <= 0n) this.publish(channel, publish, start + total)
+    publish.remaining -= size
+    if (publish.remaining <= 0n) this.published(channel, publish, end)
   }
 
-  private publish(channel: number, publish: Publish, end: number): void {
+  private published(channel: number, publish: Publish, end: number): void {
     this.publishing.delete(channel)
-    this.onMessage({ protocol: 'amqp', method: 'basic.publish', channel, start: publish.start, end })
+    publish.message.end = end
+    this.events.end(publish.message)
   }
 
-  // A publish whose content is still arriving is held back from its method frame on.
-  private safeFrom(offset: number): number {
-    let safe = offset
-    for (const publish of this.publishing.values()) safe = Math.min(safe, publish.start)
-    return safe
-  }
-
+  // Not AMQP 0-9-1: forward everything from here on, unframed.
   private stop(): void {
     this.off = true
     this.safe = Number.POSITIVE_INFINITY

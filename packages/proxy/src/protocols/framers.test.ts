@@ -3,29 +3,36 @@ import { describe, expect, it } from 'vitest'
 import { AmqpFramer } from './amqp.js'
 import { PostgresFramer } from './postgres.js'
 import { RedisFramer } from './redis.js'
-import type { Framer, ProtocolMessage } from './types.js'
+import { FRAMING_WINDOW, type Framer, type FramerEvents, type ProtocolMessage } from './types.js'
 import * as wire from './wire.test-support.js'
 
-// Feeds `stream` cut at `cuts` and checks the framer's contract: the same messages whatever the chunking,
-// and no message reported that starts before the previous `safe` (those bytes could already be gone).
-function frame(
-  make: (on: (m: ProtocolMessage) => void) => Framer,
-  stream: Buffer,
-  cuts: number[],
-): ProtocolMessage[] {
+// Feeds `stream` cut at `cuts` and checks the framer's contract: the same messages whatever the chunking;
+// no message reported that starts before the previous `safe` (those bytes could already be gone); an end
+// learnt late is never before the chunk that revealed it; and what is held back stays under the window.
+function frame(make: (events: FramerEvents) => Framer, stream: Buffer, cuts: number[]): ProtocolMessage[] {
   const messages: ProtocolMessage[] = []
-  const framer = make((m) => messages.push(m))
-  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
   let from = 0
+  const framer = make({
+    message: (m) => messages.push(m),
+    end: (m) => {
+      expect(messages).toContain(m)
+      expect(m.end).toBeGreaterThanOrEqual(from)
+    },
+  })
+  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
   for (const to of [...points, stream.length]) {
     if (to <= from) continue
     const safeBefore = framer.safe
     const seen = messages.length
     framer.push(stream.subarray(from, to), from)
     for (const m of messages.slice(seen)) expect(m.start).toBeGreaterThanOrEqual(safeBefore)
-    if (framer.safe !== Number.POSITIVE_INFINITY) expect(framer.safe).toBeLessThanOrEqual(to)
+    if (framer.safe !== Number.POSITIVE_INFINITY) {
+      expect(framer.safe).toBeLessThanOrEqual(to)
+      expect(to - framer.safe).toBeLessThan(FRAMING_WINDOW + 8)
+    }
     from = to
   }
+  for (const m of messages) expect(m.end).toBeLessThanOrEqual(stream.length)
   return messages
 }
 
@@ -53,7 +60,7 @@ describe('PostgresFramer', () => {
   it('reports every message with its SQL and byte range, whatever the chunking', () => {
     fc.assert(
       fc.property(cuts, (at) => {
-        const messages = frame((on) => new PostgresFramer(on), stream, at)
+        const messages = frame((events) => new PostgresFramer(events), stream, at)
         expect(messages.map((m) => (m.protocol === 'postgres' ? [m.type, m.sql] : []))).toEqual([
           ['ssl', undefined],
           ['startup', undefined],
@@ -83,7 +90,7 @@ describe('PostgresFramer', () => {
 
   it('stops framing once the client starts TLS', () => {
     const messages: ProtocolMessage[] = []
-    const framer = new PostgresFramer((m) => messages.push(m))
+    const framer = new PostgresFramer({ message: (m) => messages.push(m), end: () => {} })
     framer.push(Buffer.concat([wire.pgSslRequest(), Buffer.from([0x16, 3, 1, 0, 5])]), 0)
     expect(messages).toHaveLength(1)
     expect(framer.safe).toBe(Number.POSITIVE_INFINITY)
@@ -103,7 +110,7 @@ describe('RedisFramer', () => {
   it('reports every command with its arguments and byte range, whatever the chunking', () => {
     fc.assert(
       fc.property(cuts, (at) => {
-        const messages = frame((on) => new RedisFramer(on), stream, at)
+        const messages = frame((events) => new RedisFramer(events), stream, at)
         expect(messages.map((m) => (m.protocol === 'redis' ? [m.command, m.args[0]] : []))).toEqual([
           ['HELLO', '3'],
           ['MULTI', undefined],
@@ -133,7 +140,7 @@ describe('AmqpFramer', () => {
   it('reports every method, with publish spanning its content, whatever the chunking', () => {
     fc.assert(
       fc.property(cuts, (at) => {
-        const messages = frame((on) => new AmqpFramer(on), stream, at)
+        const messages = frame((events) => new AmqpFramer(events), stream, at)
         expect(messages.map((m) => (m.protocol === 'amqp' ? [m.method, m.channel] : []))).toEqual([
           ['protocol-header', 0],
           ['connection.start-ok', 0],
@@ -148,5 +155,71 @@ describe('AmqpFramer', () => {
         expect(publish.end).toBe(heartbeat)
       }),
     )
+  })
+})
+
+describe('a message longer than the framing window', () => {
+  const large = 'x'.repeat(3 * FRAMING_WINDOW)
+
+  it('postgres: reported at the window with the SQL read so far, its end from the header', () => {
+    const query = wire.pgQuery(`INSERT INTO t VALUES ('${large}')`)
+    const hello = wire.pgStartup({ user: 'u' })
+    const stream = Buffer.concat([hello, query, wire.pgQuery('COMMIT')])
+    fc.assert(
+      fc.property(cuts, (at) => {
+        const messages = frame((events) => new PostgresFramer(events), stream, at)
+        expect(messages.map((m) => (m.protocol === 'postgres' ? [m.type, m.sql?.length] : []))).toEqual([
+          ['startup', undefined],
+          ['Q', FRAMING_WINDOW],
+          ['Q', 'COMMIT'.length],
+        ])
+        expect(messages[1]).toMatchObject({ start: hello.length, end: hello.length + query.length })
+      }),
+    )
+  })
+
+  it('redis: reported at the window with the arguments read by then, its end once read', () => {
+    const set = wire.resp('SET', 'balance', large, 'EX', '60')
+    const stream = Buffer.concat([wire.resp('MULTI'), set, wire.resp('EXEC')])
+    fc.assert(
+      fc.property(cuts, (at) => {
+        const messages = frame((events) => new RedisFramer(events), stream, at)
+        expect(messages.map((m) => (m.protocol === 'redis' ? [m.command, ...m.args] : []))).toEqual([
+          ['MULTI'],
+          ['SET', 'balance', 'x'.repeat(4096)], // the value kept to 4 KiB; EX 60 comes after the window
+          ['EXEC'],
+        ])
+        const start = wire.resp('MULTI').length
+        expect(messages[1]).toMatchObject({ start, end: start + set.length })
+      }),
+    )
+  })
+
+  it('amqp: a publish is reported at its method frame, its end once its content is read', () => {
+    const publish = Buffer.concat(wire.amqpPublish(1, Buffer.from(large), 131_064))
+    const stream = Buffer.concat([
+      wire.amqpHeader(),
+      publish,
+      wire.amqpHeartbeat(),
+      wire.amqpMethod(1, 90, 20, Buffer.alloc(0)),
+    ])
+    fc.assert(
+      fc.property(cuts, (at) => {
+        const messages = frame((events) => new AmqpFramer(events), stream, at)
+        expect(messages.map((m) => [m.protocol === 'amqp' && m.method, m.start, m.end])).toEqual([
+          ['protocol-header', 0, 8],
+          ['basic.publish', 8, 8 + publish.length],
+          ['tx.commit', stream.length - 12, stream.length],
+        ])
+      }),
+    )
+  })
+
+  it('redis: an inline command longer than the window stops framing (Redis refuses it too)', () => {
+    const messages: ProtocolMessage[] = []
+    const framer = new RedisFramer({ message: (m) => messages.push(m), end: () => {} })
+    framer.push(Buffer.from(`PING ${large}\r\n`), 0)
+    expect(messages).toEqual([])
+    expect(framer.safe).toBe(Number.POSITIVE_INFINITY)
   })
 })

@@ -22,9 +22,9 @@ export interface MessageMatcher {
 
 /** The framer of each protocol. */
 export const framers: Readonly<Record<ProtocolName, FramerFactory>> = {
-  postgres: (onMessage) => new PostgresFramer(onMessage),
-  redis: (onMessage) => new RedisFramer(onMessage),
-  amqp: (onMessage) => new AmqpFramer(onMessage),
+  postgres: (events) => new PostgresFramer(events),
+  redis: (events) => new RedisFramer(events),
+  amqp: (events) => new AmqpFramer(events),
 }
 
 /** SQL text as a pattern or a predicate. */

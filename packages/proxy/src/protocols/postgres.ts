@@ -1,122 +1,137 @@
-import { ChunkBuffer } from './chunks.js'
-import type { Framer, PostgresMessage } from './types.js'
+import { FRAMING_WINDOW, type Framer, type FramerEvents } from './types.js'
 
 // PostgreSQL frontend framing, written here because the parser packages (pg-protocol) read backend
 // messages only. A frontend message is a type byte plus an int32 length that counts itself; the first
 // messages (startup, SSL/GSS requests, cancel) have no type byte. Only Q, P, B, E bodies are decoded, to
-// know the SQL a query or an execute runs; every other payload passes unread.
+// know the SQL a query or an execute runs; every other message is reported at its header and its payload
+// passes unread. Every length is in the header, so a message's end is always known when it is reported.
 
 const SSL_REQUEST = 80877103
 const GSSENC_REQUEST = 80877104
 const CANCEL_REQUEST = 80877102
 const TLS_HANDSHAKE = 0x16
 const DECODED = new Set(['Q', 'P', 'B', 'E'])
+// A startup-phase length beyond this is not PostgreSQL (the server refuses startup packets over 10,000
+// bytes); framing stops and the bytes pass unframed.
+const MAX_STARTUP = 1 << 20
 
-/** Frames a PostgreSQL client -> server stream. */
+/** Frames a PostgreSQL client -> server stream, reading it as it passes. */
 export class PostgresFramer implements Framer {
   safe = 0
-  private readonly buffer = new ChunkBuffer()
-  private need = 1
-  private skip = 0
-  private startup = true
+  // The stream offset of the chunk being read.
+  private base = 0
   private off = false
+  private startup = true
+  // The header being read (8 bytes in the startup phase, 5 after) and where its message starts.
+  private readonly head = Buffer.alloc(8)
+  private headLength = 0
+  private start = 0
+  // The decoded message whose body is being collected (up to the window), then the bytes to pass unread.
+  private body: { type: string; total: number; need: number; parts: Buffer[]; length: number } | undefined
+  private skip = 0
   private readonly statements = new Map<string, string>()
   private readonly portals = new Map<string, string>()
 
-  constructor(private readonly onMessage: (message: PostgresMessage) => void) {}
+  constructor(private readonly events: FramerEvents) {}
 
   push(chunk: Buffer, offset: number): void {
     if (this.off) return
-    let from = 0
-    if (this.skip > 0) {
-      from = Math.min(this.skip, chunk.length)
-      this.skip -= from
-      if (from === chunk.length) {
-        this.safe = offset + chunk.length
-        return
+    this.base = offset
+    let p = 0
+    while (p < chunk.length && !this.off) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - p)
+        this.skip -= n
+        p += n
+      } else if (this.body !== undefined) {
+        p += this.collect(chunk, p)
+      } else {
+        p += this.header(chunk, p)
       }
     }
-    if (this.buffer.size === 0) this.buffer.start = offset + from
-    this.buffer.push(from === 0 ? chunk : chunk.subarray(from))
-    if (this.buffer.size < this.need) {
-      this.safe = this.buffer.start
+    if (this.off) return
+    this.safe = this.headLength > 0 || this.body !== undefined ? this.start : offset + chunk.length
+  }
+
+  // Reads header bytes from `chunk` at `p`; acts once the header is whole. Returns the bytes consumed.
+  private header(chunk: Buffer, p: number): number {
+    if (this.headLength === 0) {
+      this.start = this.base + p
+      // After an accepted SSLRequest the client speaks TLS: nothing more can be read.
+      if (this.startup && chunk[p] === TLS_HANDSHAKE) {
+        this.stop()
+        return 0
+      }
+    }
+    const size = this.startup ? 8 : 5
+    const n = Math.min(size - this.headLength, chunk.length - p)
+    chunk.copy(this.head, this.headLength, p, p + n)
+    this.headLength += n
+    if (this.headLength < size) return n
+    this.headLength = 0
+    if (this.startup) this.startupMessage()
+    else this.typedMessage()
+    return n
+  }
+
+  private startupMessage(): void {
+    const length = this.head.readInt32BE(0)
+    if (length < 8 || length > MAX_STARTUP) {
+      this.stop()
       return
     }
-    const base = this.buffer.start
-    const data = this.buffer.take()
-    let p = 0
-    for (;;) {
-      const available = data.length - p
-      if (this.startup) {
-        // After an accepted SSLRequest the client speaks TLS: nothing more can be read.
-        if (available >= 1 && data[p] === TLS_HANDSHAKE) {
-          this.stop()
-          return
-        }
-        if (available < 8) {
-          this.need = 8
-          break
-        }
-        const length = data.readInt32BE(p)
-        if (length < 8 || length > 1 << 20) {
-          this.stop()
-          return
-        }
-        if (available < length) {
-          this.need = length
-          break
-        }
-        const code = data.readInt32BE(p + 4)
-        const type =
-          code === SSL_REQUEST
-            ? 'ssl'
-            : code === GSSENC_REQUEST
-              ? 'gssenc'
-              : code === CANCEL_REQUEST
-                ? 'cancel'
-                : 'startup'
-        if (type === 'startup') this.startup = false
-        this.onMessage({ protocol: 'postgres', type, start: base + p, end: base + p + length })
-        p += length
-        continue
-      }
-      if (available < 5) {
-        this.need = 5
-        break
-      }
-      const type = String.fromCharCode(data[p]!)
-      const total = 1 + data.readInt32BE(p + 1)
-      if (total < 5) {
-        this.stop()
-        return
-      }
-      const start = base + p
-      if (DECODED.has(type)) {
-        if (available < total) {
-          this.need = total
-          break
-        }
-        const sql = this.decode(type, data.subarray(p + 5, p + total))
-        this.onMessage({ protocol: 'postgres', type, start, end: start + total, sql })
-        p += total
-        continue
-      }
-      this.onMessage({ protocol: 'postgres', type, start, end: start + total })
-      if (available < total) {
-        this.skip = total - available
-        p = data.length
-        break
-      }
-      p += total
+    const code = this.head.readInt32BE(4)
+    const type =
+      code === SSL_REQUEST
+        ? 'ssl'
+        : code === GSSENC_REQUEST
+          ? 'gssenc'
+          : code === CANCEL_REQUEST
+            ? 'cancel'
+            : 'startup'
+    if (type === 'startup') this.startup = false
+    this.skip = length - 8
+    this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + length })
+  }
+
+  private typedMessage(): void {
+    const type = String.fromCharCode(this.head[0]!)
+    const total = 1 + this.head.readInt32BE(1)
+    if (total < 5) {
+      this.stop()
+      return
     }
-    this.buffer.keep(data, p, base + p)
-    if (this.buffer.size === 0) this.need = 1
-    this.safe = base + p
+    if (!DECODED.has(type)) {
+      this.skip = total - 5
+      this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total })
+      return
+    }
+    // The SQL and names lead the body: the first window of it is enough to match on.
+    this.body = { type, total, need: Math.min(total - 5, FRAMING_WINDOW), parts: [], length: 0 }
+    if (this.body.need === 0) this.decoded()
+  }
+
+  private collect(chunk: Buffer, p: number): number {
+    const body = this.body!
+    const n = Math.min(body.need - body.length, chunk.length - p)
+    body.parts.push(chunk.subarray(p, p + n))
+    body.length += n
+    if (body.length === body.need) this.decoded()
+    return n
+  }
+
+  private decoded(): void {
+    const { type, total, need, parts } = this.body!
+    this.body = undefined
+    this.skip = total - 5 - need
+    const sql = this.decode(type, parts.length === 1 ? parts[0]! : Buffer.concat(parts))
+    this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total, sql })
   }
 
   // Not (or no longer) readable PostgreSQL: forward everything from here on, unframed.
   private stop(): void {
     this.off = true
+    this.body = undefined
     this.safe = Number.POSITIVE_INFINITY
   }
 

@@ -1,88 +1,190 @@
-import { ChunkBuffer } from './chunks.js'
-import type { Framer, RedisMessage } from './types.js'
+import { FRAMING_WINDOW, type Framer, type FramerEvents, type Mutable, type RedisMessage } from './types.js'
 
 // Redis client commands are RESP arrays of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`) or inline
 // lines (`PING\r\n`). The RESP parser packages (redis-parser) parse replies and report values without
-// their byte range, which a trigger needs; the framing is a few lines, so it lives here.
+// their byte range, which a trigger needs; the framing is a small state machine, so it lives here. It
+// reads the stream as it passes and keeps only the arguments' first bytes, so a command of any size costs
+// a bounded amount of memory.
 
 const STAR = 0x2a
 const DOLLAR = 0x24
-const CR_LF = Buffer.from('\r\n')
+const LF = 0x0a
 // Arguments longer than this are cut in `args`: enough to match a key, not a copy of a large value.
 const MAX_ARG = 4096
+// A length line (`*3`, `$5`) longer than this is not RESP.
+const MAX_LENGTH_LINE = 32
 
-type Parsed = { end: number; command: string; args: string[] } | { need: number } | { invalid: true }
+type Phase = 'idle' | 'inline' | 'count' | 'bulkHeader' | 'bulk'
 
 /** Frames a Redis client -> server stream. */
 export class RedisFramer implements Framer {
   safe = 0
-  private readonly buffer = new ChunkBuffer()
-  private need = 1
   private off = false
+  private phase: Phase = 'idle'
+  // The command being read: where it starts, its arguments so far, and whether it was reported early.
+  private start = 0
+  private words: string[] = []
+  private early: Mutable<RedisMessage> | undefined
+  private released = false
+  // The line being read (inline command, `*n`, `$n`).
+  private line: Buffer[] = []
+  private lineLength = 0
+  // The bulk argument being read: bytes left with its CRLF, bytes left to keep, the kept bytes.
+  private argsLeft = 0
+  private bulkLeft = 0
+  private keepLeft = 0
+  private word: Buffer[] = []
 
-  constructor(private readonly onMessage: (message: RedisMessage) => void) {}
+  constructor(private readonly events: FramerEvents) {}
 
   push(chunk: Buffer, offset: number): void {
     if (this.off) return
-    if (this.buffer.size === 0) this.buffer.start = offset
-    this.buffer.push(chunk)
-    if (this.buffer.size < this.need) return
-    const base = this.buffer.start
-    const data = this.buffer.take()
     let p = 0
-    while (p < data.length) {
-      const parsed = parse(data, p)
-      if ('invalid' in parsed) {
-        this.off = true
-        this.safe = Number.POSITIVE_INFINITY
-        return
+    while (p < chunk.length && !this.off) {
+      // A command not reported yet is read up to the window, exactly, whatever the chunking.
+      let view = chunk
+      if (this.phase !== 'idle' && !this.released) {
+        const room = this.start + FRAMING_WINDOW - (offset + p)
+        if (room <= 0) {
+          this.release()
+          continue
+        }
+        if (p + room < chunk.length) view = chunk.subarray(0, p + room)
       }
-      if ('need' in parsed) {
-        this.need = parsed.need
-        break
+      if (this.phase === 'idle') {
+        this.begin(offset + p)
+        if (chunk[p] === STAR) {
+          this.phase = 'count'
+          p++
+        } else {
+          this.phase = 'inline'
+        }
+      } else if (this.phase === 'bulk') {
+        p = this.bulk(view, p, offset)
+      } else {
+        p = this.readLine(view, p, offset)
       }
-      if (parsed.command !== '') {
-        this.onMessage({
-          protocol: 'redis',
-          command: parsed.command,
-          args: parsed.args,
-          start: base + p,
-          end: base + parsed.end,
-        })
-      }
-      p = parsed.end
     }
-    this.buffer.keep(data, p, base + p)
-    if (this.buffer.size === 0) this.need = 1
-    this.safe = base + p
+    if (this.off) return
+    this.safe = this.phase !== 'idle' && !this.released ? this.start : offset + chunk.length
   }
-}
 
-/** Parses one command at `p`; `need` is the total length from `p` needed before trying again. */
-function parse(data: Buffer, p: number): Parsed {
-  if (data[p] !== STAR) {
-    const newline = data.indexOf(0x0a, p)
-    if (newline < 0) return { need: data.length - p + 1 }
-    const words = data.toString('utf8', p, newline).trim().split(/\s+/).filter(Boolean)
-    return { end: newline + 1, command: (words[0] ?? '').toUpperCase(), args: words.slice(1) }
+  private begin(start: number): void {
+    this.start = start
+    this.words = []
+    this.early = undefined
+    this.released = false
   }
-  const header = data.indexOf(CR_LF, p)
-  if (header < 0) return { need: data.length - p + 1 }
-  const count = Number(data.toString('latin1', p + 1, header))
-  if (!Number.isInteger(count)) return { invalid: true }
-  const words: string[] = []
-  let q = header + 2
-  for (let i = 0; i < count; i++) {
-    if (q >= data.length) return { need: q - p + 1 }
-    if (data[q] !== DOLLAR) return { invalid: true }
-    const line = data.indexOf(CR_LF, q)
-    if (line < 0) return { need: data.length - p + 1 }
-    const length = Number(data.toString('latin1', q + 1, line))
-    if (!Number.isInteger(length) || length < 0) return { invalid: true }
-    const next = line + 2 + length + 2
-    if (next > data.length) return { need: next - p }
-    words.push(data.toString('utf8', line + 2, line + 2 + Math.min(length, MAX_ARG)))
-    q = next
+
+  private readLine(chunk: Buffer, p: number, offset: number): number {
+    const newline = chunk.indexOf(LF, p)
+    const stop = newline < 0 ? chunk.length : newline + 1
+    this.line.push(chunk.subarray(p, stop))
+    this.lineLength += stop - p
+    // A length line longer than a number is not RESP. (An inline command longer than the window, which
+    // Redis refuses too, stops framing when the window is reached.)
+    if (this.phase !== 'inline' && this.lineLength > MAX_LENGTH_LINE) {
+      this.stop()
+      return chunk.length
+    }
+    if (newline < 0) return stop
+    const line = this.line.length === 1 ? this.line[0]! : Buffer.concat(this.line)
+    this.line = []
+    this.lineLength = 0
+    const text = line.toString(this.phase === 'inline' ? 'utf8' : 'latin1').replace(/\r?\n$/, '')
+    if (this.phase === 'inline') {
+      this.words = text.trim().split(/\s+/).filter(Boolean)
+      this.complete(offset + stop)
+    } else if (this.phase === 'count') {
+      const count = Number(text)
+      if (!Number.isInteger(count)) this.stop()
+      else if (count <= 0) this.complete(offset + stop)
+      else {
+        this.argsLeft = count
+        this.phase = 'bulkHeader'
+      }
+    } else {
+      const length = Number(text.slice(1))
+      if (text.charCodeAt(0) !== DOLLAR || !Number.isInteger(length) || length < 0) this.stop()
+      else {
+        this.bulkLeft = length + 2
+        this.keepLeft = this.released ? 0 : Math.min(length, MAX_ARG)
+        this.word = []
+        this.phase = 'bulk'
+      }
+    }
+    return stop
   }
-  return { end: q, command: (words[0] ?? '').toUpperCase(), args: words.slice(1) }
+
+  private bulk(chunk: Buffer, p: number, offset: number): number {
+    const n = Math.min(this.bulkLeft, chunk.length - p)
+    if (this.keepLeft > 0) {
+      const kept = Math.min(this.keepLeft, n)
+      this.word.push(chunk.subarray(p, p + kept))
+      this.keepLeft -= kept
+    }
+    this.bulkLeft -= n
+    if (this.bulkLeft > 0) return p + n
+    if (!this.released) this.words.push(this.wordText())
+    this.word = []
+    this.argsLeft--
+    if (this.argsLeft === 0) this.complete(offset + p + n)
+    else this.phase = 'bulkHeader'
+    return p + n
+  }
+
+  private wordText(): string {
+    return (this.word.length === 1 ? this.word[0]! : Buffer.concat(this.word)).toString('utf8')
+  }
+
+  private complete(end: number): void {
+    this.phase = 'idle'
+    if (this.early !== undefined) {
+      this.early.end = end
+      this.events.end(this.early)
+    } else if (!this.released) {
+      const [command = '', ...args] = this.words
+      if (command !== '')
+        this.events.message({
+          protocol: 'redis',
+          command: command.toUpperCase(),
+          args,
+          start: this.start,
+          end,
+        })
+    }
+  }
+
+  // The command reached the window unfinished: report it with the arguments read so far (the one being
+  // read counts once its kept prefix is whole) and let the rest stream through. An inline command that
+  // long is not one Redis accepts: framing stops.
+  private release(): void {
+    if (this.phase === 'inline') {
+      this.stop()
+      return
+    }
+    this.released = true
+    const words = [...this.words]
+    if (this.phase === 'bulk' && this.keepLeft === 0 && this.word.length > 0) words.push(this.wordText())
+    this.word = []
+    this.keepLeft = 0
+    const [command = '', ...args] = words
+    if (command === '') return
+    this.early = {
+      protocol: 'redis',
+      command: command.toUpperCase(),
+      args,
+      start: this.start,
+      end: Number.POSITIVE_INFINITY,
+    }
+    this.events.message(this.early)
+  }
+
+  // Not RESP: forward everything from here on, unframed.
+  private stop(): void {
+    this.off = true
+    this.safe = Number.POSITIVE_INFINITY
+    this.line = []
+    this.word = []
+  }
 }

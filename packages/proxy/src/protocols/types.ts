@@ -7,6 +7,11 @@ export const protocolNames: readonly ProtocolName[] = ['postgres', 'redis', 'amq
 /** A client -> service message found in the stream, by its byte range (stream offsets, end exclusive). */
 interface MessageBase {
   readonly start: number
+  /**
+   * Where the message ends. A message longer than the {@link FRAMING_WINDOW} whose length is not in its
+   * header (a Redis command, an AMQP publish with its content) is reported before its end was read: `end`
+   * is `Infinity` until then, and set when the proxy reads it.
+   */
   readonly end: number
 }
 
@@ -42,14 +47,35 @@ export interface AmqpMessage extends MessageBase {
 export type ProtocolMessage = PostgresMessage | RedisMessage | AmqpMessage
 
 /**
- * Frames one direction of one connection. `push` takes chunks in order and reports each complete message;
- * `safe` is the stream offset up to which bytes may be forwarded (the start of the first message not yet
- * complete), so a trigger can still act before a message split across chunks.
+ * How many bytes of a message a framer waits for before it reports the message: a message whose fields
+ * fit is reported whole; a longer one is reported once this many bytes of it were read (the SQL, the
+ * command and arguments read by then), and the rest of it streams through. It bounds what framing holds
+ * back per connection, whatever the message size.
+ */
+export const FRAMING_WINDOW = 64 * 1024
+
+/** What a framer reports, in stream order. */
+export interface FramerEvents {
+  /** A message, once the fields a matcher reads are known: whole, or its first {@link FRAMING_WINDOW} bytes. */
+  message(message: ProtocolMessage): void
+  /** A message reported with `end: Infinity` now has its end. */
+  end(message: ProtocolMessage): void
+}
+
+/**
+ * Frames one direction of one connection. `push` takes chunks in order; each message is reported once,
+ * no later than when its first {@link FRAMING_WINDOW} bytes were pushed, and its end no later than the
+ * push of the chunk holding it. `safe` is the stream offset up to which bytes may be forwarded: the start
+ * of the first message not reported yet (the bytes consumed so far when there is none), so a trigger can
+ * still act before a message split across chunks.
  */
 export interface Framer {
   push(chunk: Buffer, offset: number): void
   readonly safe: number
 }
 
-/** Creates a framer that reports messages to `onMessage`. */
-export type FramerFactory = (onMessage: (message: ProtocolMessage) => void) => Framer
+/** Creates a framer that reports to `events`. */
+export type FramerFactory = (events: FramerEvents) => Framer
+
+/** A message as a framer builds it: `end` is set late for a message reported before its end was read. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] }
