@@ -10,7 +10,7 @@ export const MEAN_FLOOR = LEAST_SAMPLES
 export const MAX_FLOOR = 100
 /** An error rate of 0 needs this many calls: zero errors in a handful of calls says little. */
 export const ZERO_ERROR_RATE_FLOOR = 100
-/** Throughput is judged over a start window of at least 1 s… */
+/** Throughput is judged over an active window of at least 1 s… */
 export const THROUGHPUT_WINDOW_FLOOR_MS = 1_000
 /** …long enough for the limit to mean at least 10 calls. */
 export const THROUGHPUT_CALLS_FLOOR = 10
@@ -60,7 +60,7 @@ export function maxFloor(): Floor {
 }
 
 /**
- * The start window (ms) a throughput of at least `perSecond` needs: 1 s, and long enough for the limit to
+ * The active window (ms) a throughput of at least `perSecond` needs: 1 s, and long enough for the limit to
  * mean 10 calls.
  *
  * @example

@@ -72,6 +72,73 @@ describe('.toNeverExceed', () => {
     )
     expect(() => expect(monitor).not.toNeverExceed(5)).toThrow(/3 of 6 samples of pool failed/)
   })
+
+  it('refuses a real monitor whose sampler failed, with the count and the last error', async () => {
+    let i = 0
+    const monitor = new Monitor(
+      'pool',
+      () => {
+        if (i++ % 2) throw new Error('connect ECONNREFUSED 127.0.0.1:5432')
+        return 3
+      },
+      { intervalMs: 1, unit: 'connections', maxSamples: 8 },
+    )
+    while (monitor.samples.length + monitor.failures < 8) await new Promise((r) => setTimeout(r, 5))
+    await monitor.stop()
+    expect(() => expect(monitor).toNeverExceed(5)).toThrow(
+      /^toNeverExceed: 4 of 8 samples of pool failed; the limit cannot be shown to hold \(a failed sample may have been the peak\) \(last: connect ECONNREFUSED 127\.0\.0\.1:5432\)\. Fix the sampler \(is the service reachable\?\), or pass \{ maxFailures: 4 \} to judge the samples read\.$/,
+    )
+  })
+
+  it('judges with failed samples when told how many to tolerate, and still shows them', () => {
+    const monitor = seriesOf([3, 4, 4], 3)
+    expect(monitor).toNeverExceed(5, { maxFailures: 3 })
+    expect(() => expect(monitor).toNeverExceed(5, { maxFailures: 2 })).toThrow(
+      /3 of 6 samples of pool failed/,
+    )
+    expect(() =>
+      expect(monitor).not.toNeverExceed(5, { maxFailures: 3 }),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(monitor).not.toNeverExceed(5, { maxFailures: 3 })
+
+      pool peaked at 4 connections <= 5 connections, expected > 5 connections
+      3 samples every 100 ms over 0.2 s, 3 failed (3 allowed)]
+    `)
+  })
+
+  it('fails a monitor that went over the limit, whatever failed beside it', () => {
+    const monitor = seriesOf([3, 9, 4], 3)
+    expect(() => expect(monitor).toNeverExceed(5)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(monitor).toNeverExceed(5)
+
+      pool peaked at 9 connections > 5 connections; 1 sample above, the first at 0.1 s
+      3 samples every 100 ms over 0.2 s, 3 failed (0 allowed)]
+    `)
+    expect(monitor).not.toNeverExceed(5)
+  })
+
+  it('rejects bad options, naming them', () => {
+    const monitor = seriesOf([3, 4], 0)
+    expect(() => expect(monitor).toNeverExceed(5, { maxFailures: -1 })).toThrow(
+      /^options\.maxFailures: must be a whole number >= 0/,
+    )
+    expect(() => expect(monitor).toNeverExceed(5, 3 as never)).toThrow(/^options: must be an object/)
+  })
+})
+
+describe('.not.toNeverExceed', () => {
+  it('passes when a sample went over the limit', () => {
+    expect(seriesOf([3, 9], 0)).not.toNeverExceed(5)
+  })
+
+  it('fails when every sample stayed at or under the limit, saying so', () => {
+    expect(() => expect(seriesOf([3, 5], 0)).not.toNeverExceed(5)).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(monitor).not.toNeverExceed(5)
+
+      pool peaked at 5 connections <= 5 connections, expected > 5 connections
+      2 samples every 100 ms over 0.1 s]
+    `)
+  })
 })
 
 describe('.toBeStable', () => {
@@ -98,10 +165,48 @@ describe('.toBeStable', () => {
     expect(() => expect(monitor).toBeStable({ maxGrowth: 1 })).toThrow(/4 of 14 samples of pool failed/)
   })
 
+  it('judges with failed samples when told how many to tolerate', () => {
+    expect(seriesOf([10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 4)).toBeStable({ maxGrowth: 1, maxFailures: 4 })
+  })
+
+  it('refuses fewer samples than minSamples', () => {
+    expect(() => expect(seriesOf([1, 1, 1], 0)).toBeStable({ maxGrowth: 1 })).toThrow(
+      /^toBeStable refuses to judge 3 samples of pool \(needs 10\)/,
+    )
+    expect(seriesOf([1, 1, 1], 0)).toBeStable({ maxGrowth: 1, minSamples: 3 })
+  })
+
   it('names a bad limit', async () => {
+    for (const limits of [
+      undefined,
+      { maxGrowth: Number.NaN },
+      { maxGrowth: 1, minSamples: 1 },
+      { maxGrowth: 1, maxFailures: 0.5 },
+    ]) {
+      expect(() => expect(seriesOf([1, 1], 0)).toBeStable(limits as never), JSON.stringify(limits)).toThrow(
+        /^limits(\.maxGrowth|\.minSamples|\.maxFailures)?: must be/,
+      )
+    }
     const monitor = await monitorOf([1, 1])
     expect(() => expect(monitor).toBeStable({ maxGrowth: -1 })).toThrow(
       "limits.maxGrowth: must be a number in the monitor's unit >= 0, got -1",
     )
+  })
+})
+
+describe('.not.toBeStable', () => {
+  it('passes on a leak', () => {
+    expect(seriesOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0)).not.toBeStable({ maxGrowth: 1 })
+  })
+
+  it('fails on a flat series, saying so', () => {
+    expect(() =>
+      expect(seriesOf([5, 5, 5, 5, 5, 5, 5, 5, 5, 5], 0)).not.toBeStable({ maxGrowth: 1 }),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: expect(monitor).not.toBeStable({ maxGrowth: 1 })
+
+      pool trend rose 0 connections (0 connections/s, mean 5 connections) <= 1 connections allowed, expected a rise > 1 connections
+      10 samples every 100 ms over 0.9 s]
+    `)
   })
 })

@@ -16,7 +16,7 @@ export interface Outcomes {
   readonly latencies: number
   /** errors / arrivals, in [0, 1]. */
   readonly errorRate: number
-  /** Completed calls per second over the start window. */
+  /** Completed calls per second over the active window. */
   readonly throughput: number
   /** Calls that ran past their timeout (their task ignored the signal). */
   readonly overran: number
@@ -27,6 +27,7 @@ export interface Outcomes {
 /** The getters a report has once drops count as errors; optional so a report from an older core reads too. */
 interface ArrivalCounts {
   readonly completed?: number
+  readonly activeMs?: number
   readonly overran?: number
   readonly overrunMaxMs?: number
 }
@@ -71,10 +72,10 @@ export function outcomes(report: LoadReport): Outcomes {
   }
 }
 
-/** The start window (ms) throughput is computed over: completed / throughput, or the report's window. */
+/** The time (ms) throughput is computed over: the run's active window, the drain after it left out. */
 export function throughputSpanMs(report: LoadReport): number {
-  const o = outcomes(report)
-  return o.throughput > 0 ? (o.completed / o.throughput) * 1000 : report.durationMs
+  const active = (report as LoadReport & ArrivalCounts).activeMs
+  return typeof active === 'number' ? active : report.durationMs
 }
 
 /**

@@ -57,7 +57,7 @@ export function toBeStable(
         args: args(limits),
         isNot: this.isNot,
         lines: [
-          `${monitor.name} trend ${t.growth > 0 ? 'rose' : 'fell'} ${amount(Math.abs(t.growth), monitor.unit)} (${per}, mean ${amount(t.mean, monitor.unit)}) ${pass ? '<=' : '>'} ${amount(limits.maxGrowth, monitor.unit)} allowed`,
+          `${monitor.name} trend ${t.growth < 0 ? 'fell' : 'rose'} ${amount(Math.abs(t.growth), monitor.unit)} (${per}, mean ${amount(t.mean, monitor.unit)}) ${pass ? '<=' : '>'} ${amount(limits.maxGrowth, monitor.unit)} allowed${pass ? `, expected a rise > ${amount(limits.maxGrowth, monitor.unit)}` : ''}`,
           sampling(monitor, maxFailures),
         ],
         hints: pass

@@ -33,6 +33,14 @@ async function tenantB(run: ReturnType<typeof pool>, withFlood: boolean) {
   return b
 }
 
+/** `served` calls taking 1..100 ms (cycling), and `dropped` arrivals that never started. */
+function recorded(served: number, dropped: number) {
+  const recorder = new LoadRecorder({ unit: 'calls', seed: 3, startedAt: 0, model: 'open' })
+  for (let i = 0; i < served; i++) recorder.record({ startMs: i * 10, latencyMs: 1 + (i % 100) })
+  for (let i = 0; i < dropped; i++) recorder.drop(i * 10)
+  return recorder.finish(Math.max(served, dropped) * 10)
+}
+
 describe('.toHavePercentileWithin', () => {
   it('passes: behind a bulkhead, tenant B keeps its p95 within 5 x of its baseline during the flood', async () => {
     const baseline = await tenantB(pool(2), false)
@@ -48,15 +56,33 @@ describe('.toHavePercentileWithin', () => {
     const baseline = await tenantB(pool(2), false)
     const flood = await tenantB(pool(2), true)
     expect(() => expect(flood).toHavePercentileWithin(95, { factor: 5, of: baseline })).toThrow(
-      /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 5, of: baseline \}\)\n\np95 [\d,.]+ ms > 5 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 60 calls \(window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 60 calls/,
+      /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 5, of: baseline \}\)\n\np95 [\d,.]+ ms > 5 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 60 calls \(floor 20, window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 60 calls \(floor 20, /,
     )
   })
 
   it('passes at the limit: the same report is within 1 x of itself', () => {
-    const recorder = new LoadRecorder({ unit: 'calls', seed: 3, startedAt: 0 })
-    for (let i = 0; i < 100; i++) recorder.record({ startMs: i * 10, latencyMs: 1 + i })
-    const report = recorder.finish(1_000)
+    const report = recorded(100, 0)
     expect(report).toHavePercentileWithin(95, { factor: 1, of: report })
+  })
+
+  it('counts drops above every latency, and refuses a baseline that dropped past the percentile', () => {
+    const served = recorded(100, 0)
+    const dropping = recorded(100, 30)
+    expect(() => expect(dropping).toHavePercentileWithin(95, { factor: 2, of: served })).toThrow(
+      /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 2, of: baseline \}\)\n\np95 unbounded > 2 x baseline p95 95 ms = 190 ms \(unbounded\)\nmeasured over 130 calls \(floor 20, .*\n30 of 130 arrivals dropped \(counted above the budget\)\nbaseline over 100 calls/,
+    )
+    expect(() => expect(served).toHavePercentileWithin(95, { factor: 2, of: dropping })).toThrow(
+      /^the baseline's p95 is unbounded: 30 of 130 of its arrivals were dropped/,
+    )
+  })
+
+  it('refuses thin reports on either side, and says which', () => {
+    expect(() =>
+      expect(recorded(10, 0)).toHavePercentileWithin(95, { factor: 2, of: recorded(100, 0) }),
+    ).toThrow(/^p95 needs at least 20 calls with a latency to judge .* the report has 10/)
+    expect(() =>
+      expect(recorded(100, 0)).toHavePercentileWithin(95, { factor: 2, of: recorded(10, 0) }),
+    ).toThrow(/^the baseline's p95 needs at least 20 calls with a latency to judge .* the report has 10/)
   })
 
   it('names a bad factor and a missing baseline', async () => {
@@ -66,6 +92,25 @@ describe('.toHavePercentileWithin', () => {
     )
     expect(() => expect(report).toHavePercentileWithin(95, { factor: 2, of: {} })).toThrow(
       /options\.of\) expects a LoadReport/,
+    )
+    for (const factor of [undefined, Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      expect(() =>
+        expect(report).toHavePercentileWithin(95, { factor: factor as never, of: report }),
+      ).toThrow(/^options\.factor: must be a positive number/)
+    }
+    expect(() => expect(report).toHavePercentileWithin(95, undefined as never)).toThrow(/^options: must be/)
+    expect(() => expect(report).toHavePercentileWithin(95, { factor: 2, of: report, minSamples: 0 })).toThrow(
+      /^options\.minSamples: must be a whole number/,
+    )
+  })
+})
+
+describe('.not.toHavePercentileWithin', () => {
+  it('passes when the percentile grew past the factor, and fails when it did not, saying so', () => {
+    const baseline = recorded(100, 0)
+    expect(recorded(100, 30)).not.toHavePercentileWithin(95, { factor: 2, of: baseline })
+    expect(() => expect(baseline).not.toHavePercentileWithin(95, { factor: 1.5, of: baseline })).toThrow(
+      /^expect\(report\)\.not\.toHavePercentileWithin\(95, \{ factor: 1\.5, of: baseline \}\)\n\np95 [\d.]+ ms <= 1\.5 x baseline p95 [\d.]+ ms = [\d.]+ ms \(1\.00 x\), expected > /,
     )
   })
 })

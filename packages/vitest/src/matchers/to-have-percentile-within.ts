@@ -73,7 +73,12 @@ export function toHavePercentileWithin(
   const limit = base * factor
   const measured = arrivalPercentile(report, percentile)
   const pass = meets(measured, limit, 'ceiling')
-  const ratio = base > 0 ? `${(measured / base).toFixed(2)} x` : 'baseline 0 ms'
+  const ratio =
+    measured === Number.POSITIVE_INFINITY
+      ? 'unbounded'
+      : base > 0
+        ? `${(measured / base).toFixed(2)} x`
+        : 'baseline 0 ms'
   return {
     pass,
     message: () =>

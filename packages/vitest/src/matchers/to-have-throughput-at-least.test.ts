@@ -35,14 +35,14 @@ describe('.toHaveThroughputAtLeast', () => {
 describe('.toHaveThroughputAtLeast: floors, drops, limits', () => {
   it('refuses to judge one call in 1 ms as 1,000/s', () => {
     expect(() => expect(reportOf(1, 1)).toHaveThroughputAtLeast(500)).toThrow(
-      /^throughput of 500\/s needs a start window of at least 1\.0 s \(1\.0 s, and 10 calls at the limit\); the report lasted 0\.0 s/,
+      /^throughput of 500\/s needs at least 1\.0 s of load \(1 s, and 10 calls at the limit\); the load ran 0\.0 s/,
     )
     expect(() => expect(reportOf(1, 1)).not.toHaveThroughputAtLeast(500)).toThrow(/at least 1\.0 s/)
   })
 
   it('refuses a window where the limit means fewer than 10 calls', () => {
     expect(() => expect(reportOf(3, 2_000)).toHaveThroughputAtLeast(2)).toThrow(
-      /throughput of 2\/s needs a start window of at least 5\.0 s \(1\.0 s, and 10 calls at the limit\); the report lasted 2\.0 s/,
+      /throughput of 2\/s needs at least 5\.0 s of load \(1 s, and 10 calls at the limit\); the load ran 2\.0 s/,
     )
   })
 

@@ -9,16 +9,17 @@ import { toReport } from './report-input.js'
 /** Throws `TOO_FEW_SAMPLES` unless the report's window is long enough to judge `perSecond`. */
 export function requireThroughputWindow(report: LoadReport, perSecond: number, what = 'throughput'): void {
   const needed = throughputWindowFloorMs(perSecond)
-  if (report.durationMs >= needed) return
+  const spanMs = throughputSpanMs(report)
+  if (spanMs >= needed) return
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
-    `${what} of ${formatRate(perSecond)} needs a start window of at least ${formatSeconds(needed)} s (1.0 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the report lasted ${formatSeconds(report.durationMs)} s (${where(report)}). Run the load longer.`,
+    `${what} of ${formatRate(perSecond)} needs at least ${formatSeconds(needed)} s of load (1 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the load ran ${formatSeconds(spanMs)} s (${where(report)}). Run the load longer.`,
   )
 }
 
 /**
  * What a throughput rests on: `1,000 of 2,000 requests completed in 10.0 s (floor 1.0 s, window …)`.
- * The seconds are the start window throughput is computed over.
+ * The seconds are the active window throughput is computed over.
  */
 export function throughputFinding(report: LoadReport, perSecond: number): string {
   const o = outcomes(report)
@@ -29,7 +30,7 @@ export function throughputFinding(report: LoadReport, perSecond: number): string
 }
 
 /**
- * Passes when completed calls per second over the start window reach `perSecond` (at or above). Dropped
+ * Passes when completed calls per second over the active window reach `perSecond` (at or above). Dropped
  * arrivals did not complete. Refuses a window under 1 s, or too short for the limit to mean 10 calls.
  *
  * @example

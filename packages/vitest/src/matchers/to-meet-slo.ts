@@ -127,7 +127,7 @@ function checkSlo(slo: unknown): SloLimits {
 /**
  * Passes when the run meets every line of an SLO; on failure, lists every line with the breached ones
  * marked, all at once. Each line is judged on its own samples (latency lines on the latencies and drops,
- * the error rate on every arrival, throughput on its start window) and refuses to judge below its floor.
+ * the error rate on every arrival, throughput on its active window) and refuses to judge below its floor.
  *
  * @example
  * expect(report).toMeetSLO({ p95: 500, p99: 1_000, errorRate: 0.01, throughput: 100 })

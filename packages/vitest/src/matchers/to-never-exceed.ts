@@ -51,7 +51,7 @@ export function toNeverExceed(
         lines: [
           pass
             ? `${monitor.name} peaked at ${amount(peak, monitor.unit)} <= ${amount(limit, monitor.unit)}, expected > ${amount(limit, monitor.unit)}`
-            : `${monitor.name} peaked at ${amount(peak, monitor.unit)} > ${amount(limit, monitor.unit)}; ${over.length} samples above, the first at ${((first?.atMs ?? 0) / 1000).toFixed(1)} s`,
+            : `${monitor.name} peaked at ${amount(peak, monitor.unit)} > ${amount(limit, monitor.unit)}; ${over.length} ${over.length === 1 ? 'sample' : 'samples'} above, the first at ${((first?.atMs ?? 0) / 1000).toFixed(1)} s`,
           sampling(monitor, maxFailures),
         ],
       }),

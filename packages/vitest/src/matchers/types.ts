@@ -23,7 +23,7 @@ export interface FaultlineLoadMatchers<R = unknown> {
   toHaveP99Below(limitMs: number, options?: SampleOptions): R
   /** errors (drops included) / arrivals at or below `limit` (0.01 is 1 %; 0 is none). */
   toHaveErrorRateBelow(limit: number, options?: SampleOptions): R
-  /** Completed calls per second over the start window at or above `perSecond` (a window of 1 s at least). */
+  /** Completed calls per second over the active window at or above `perSecond` (a window of 1 s at least). */
   toHaveThroughputAtLeast(perSecond: number): R
   /** Every line of the SLO met, each on its own samples; a failure lists every breached line. */
   toMeetSLO(slo: SloLimits): R
