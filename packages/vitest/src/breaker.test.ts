@@ -80,8 +80,9 @@ describe('observeBreaker (cockatiel)', () => {
       "Error: expect(breaker).toHaveBreakerStates(['closed', 'open', 'half-open', 'closed'])
 
       breaker went closed -> open -> half-open -> open (3 changes over <t> ms)
-      expected closed -> open -> half-open -> closed
-      Hint: states at: closed +<t> ms, open +<t> ms, half-open +<t> ms, open +<t> ms"
+      expected closed -> open -> half-open -> closed: after half-open it went open, not closed
+      states at: closed +<t> ms, open +<t> ms, half-open +<t> ms, open +<t> ms
+      Hint: the half-open probe failed: the upstream was still failing (or the probe timed out) when the breaker tried it again"
     `)
   })
 
@@ -107,6 +108,76 @@ describe('observeBreaker (cockatiel)', () => {
     expect(() => observeBreaker({} as never)).toThrowError(
       'breaker: must be a cockatiel CircuitBreakerPolicy (onStateChange) or an opossum CircuitBreaker',
     )
+  })
+})
+
+// Broken client code against a real upstream on loopback: the sequence matcher must fail, and say where
+// the sequence stopped and why that usually happens.
+describe('.toHaveBreakerStates on broken clients', () => {
+  const recovery = ['closed', 'open', 'half-open', 'closed'] as const
+  const failure = (run: () => void) => {
+    try {
+      run()
+    } catch (error) {
+      return times(String(error))
+    }
+    throw new Error('the matcher passed')
+  }
+
+  it('fails a client whose fallback sits inside the breaker: the breaker never sees a failure, never opens', async () => {
+    await using upstream = await startUpstream({ kind: 'ok' })
+    const breaker = circuitBreaker(handleAll, { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) })
+    // The bug: the fallback is inside the policy, so every call looks like a success to the breaker.
+    const call = () =>
+      breaker.execute(({ signal }) =>
+        get(upstream.url, AbortSignal.any([signal, AbortSignal.timeout(1_000)])).catch(() => 'cached'),
+      )
+    using observed = observeBreaker(breaker)
+    const outage = upstream.fault({ kind: 'status', status: 503 })
+    for (let i = 0; i < 8; i++) await expect(call()).resolves.toBe('cached')
+    outage.heal()
+    await sleep(350)
+    await expect(call()).resolves.toBe(200)
+    expect(upstream.count).toBe(9) // every call of the outage hammered the failing upstream
+    expect(failure(() => expect(observed).toHaveBreakerStates([...recovery]))).toMatchInlineSnapshot(`
+      "Error: expect(breaker).toHaveBreakerStates(['closed', 'open', 'half-open', 'closed'])
+
+      breaker went closed (0 changes over <t> ms)
+      expected closed -> open -> half-open -> closed: it stopped at closed, never went open
+      states at: closed +<t> ms
+      Hint: it never opened: the failures never reached the breaker (caught, or a fallback, inside the policy; or a policy that does not handle those errors)"
+    `)
+  })
+
+  it('fails a client that stops calling once the breaker is open: it never half-opens', async () => {
+    await using upstream = await startUpstream({ kind: 'ok' })
+    const { breaker, call: viaBreaker } = cockatielClient(upstream)
+    // The bug: the first refusal marks the upstream down for good; the breaker never gets its probe call.
+    let down = false
+    const call = async () => {
+      if (down) return 'cached'
+      try {
+        return await viaBreaker()
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) down = true
+        throw error
+      }
+    }
+    using observed = observeBreaker(breaker)
+    const outage = upstream.fault({ kind: 'status', status: 503 })
+    for (let i = 0; i < 4; i++) await call().catch(() => {})
+    outage.heal()
+    await sleep(350)
+    await expect(call()).resolves.toBe('cached')
+    expect(upstream.count).toBe(3)
+    expect(failure(() => expect(observed).toHaveBreakerStates([...recovery]))).toMatchInlineSnapshot(`
+      "Error: expect(breaker).toHaveBreakerStates(['closed', 'open', 'half-open', 'closed'])
+
+      breaker went closed -> open (1 change over <t> ms)
+      expected closed -> open -> half-open -> closed: it stopped at open, never went half-open
+      states at: closed +<t> ms, open +<t> ms
+      Hint: it never half-opened: a cockatiel breaker half-opens on the first call after halfOpenAfter (opossum: after resetTimeout), so a client that stops calling while it is open keeps it open"
+    `)
   })
 })
 
@@ -143,7 +214,7 @@ describe('.not.toHaveBreakerStates', () => {
       [Error: expect(breaker).not.toHaveBreakerStates(['closed'])
 
       breaker went closed (0 changes over 0 ms), expected any other sequence
-      Hint: states at: closed +0 ms]
+      states at: closed +0 ms]
     `)
   })
 })

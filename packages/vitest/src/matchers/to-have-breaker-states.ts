@@ -41,8 +41,10 @@ export function toHaveBreakerStates(
   const name = observer.name ?? 'breaker'
   const start = transitions[0]?.at ?? 0
   const last = transitions[transitions.length - 1]?.at ?? start
-  const went = `${name} went ${seen.join(' -> ')} (${formatCount(Math.max(0, seen.length - 1))} changes over ${formatMs(last - start)})`
-  const timing = transitions.map((t) => `${t.state} +${formatMs(t.at - start)}`).join(', ')
+  const changes = Math.max(0, seen.length - 1)
+  const went = `${name} went ${seen.join(' -> ')} (${formatCount(changes)} ${changes === 1 ? 'change' : 'changes'} over ${formatMs(last - start)})`
+  const timing = `states at: ${transitions.map((t) => `${t.state} +${formatMs(t.at - start)}`).join(', ')}`
+  const { where, hint } = divergence(seen, expected)
   return {
     pass,
     message: () =>
@@ -50,10 +52,63 @@ export function toHaveBreakerStates(
         matcher: 'toHaveBreakerStates',
         args: `[${expected.map((x) => `'${x}'`).join(', ')}]`,
         isNot: this.isNot,
-        lines: pass ? [`${went}, expected any other sequence`] : [went, `expected ${expected.join(' -> ')}`],
-        hints: [`states at: ${timing}`],
+        lines: pass
+          ? [`${went}, expected any other sequence`, timing]
+          : [went, `expected ${expected.join(' -> ')}: ${where}`, timing],
+        hints: pass || hint === undefined ? [] : [hint],
       }),
     actual: seen,
     expected,
   }
+}
+
+/** Where the observed sequence leaves the expected one, and the usual cause of leaving it there. */
+function divergence(
+  seen: readonly BreakerState[],
+  expected: readonly BreakerState[],
+): { where: string; hint?: string } {
+  let i = 0
+  while (i < seen.length && i < expected.length && seen[i] === expected[i]) i++
+  const next = expected[i]
+  const now = seen[i]
+  if (i === 0 && now !== undefined && next !== undefined) {
+    return {
+      where: `it was ${now} when observed, not ${next}`,
+      hint: 'observe the breaker (observeBreaker) before the calls that should move it',
+    }
+  }
+  const at = seen[i - 1]
+  if (now === undefined && next !== undefined) {
+    const where = `it stopped at ${at}, never went ${next}`
+    if (next === 'open') {
+      return {
+        where,
+        hint: 'it never opened: the failures never reached the breaker (caught, or a fallback, inside the policy; or a policy that does not handle those errors)',
+      }
+    }
+    if (next === 'half-open') {
+      return {
+        where,
+        hint: 'it never half-opened: a cockatiel breaker half-opens on the first call after halfOpenAfter (opossum: after resetTimeout), so a client that stops calling while it is open keeps it open',
+      }
+    }
+    if (at === 'half-open' && next === 'closed') {
+      return {
+        where,
+        hint: 'it stayed half-open: the probe call never settled (it hangs without a timeout), or no call came after the half-open delay',
+      }
+    }
+    return { where }
+  }
+  if (now !== undefined && next === undefined) {
+    return { where: `then it went on: ${seen.slice(i - 1).join(' -> ')}` }
+  }
+  const where = `after ${at} it went ${now}, not ${next}`
+  if (at === 'half-open' && now === 'open') {
+    return {
+      where,
+      hint: 'the half-open probe failed: the upstream was still failing (or the probe timed out) when the breaker tried it again',
+    }
+  }
+  return { where }
 }
