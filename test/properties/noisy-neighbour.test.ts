@@ -93,9 +93,6 @@ describe('.toHavePercentileWithin on PostgreSQL: a tenant holding row locks', ()
     await seed(postgres.client)
     const { baseline, flood } = await measure(postgres.url, { a: 'shared', b: 'shared' })
     expect(flood.errors).toBe(0)
-    console.log(
-      `p95 alone ${baseline.p95.toFixed(1)} ms, sharing a row with tenant A ${flood.p95.toFixed(1)} ms`,
-    )
     expect(() => expect(flood).toHavePercentileWithin(95, { factor: FACTOR, of: baseline })).toThrowError(
       /^expect\(report\)\.toHavePercentileWithin\(95, \{ factor: 10, of: baseline \}\)\n\np95 [\d,.]+ ms > 10 x baseline p95 [\d,.]+ ms = [\d,.]+ ms \([\d.]+ x\)\nmeasured over 120 calls \(floor 20, window [\d.]+-[\d.]+ s, seed 2\)\nbaseline over 120 calls \(floor 20, /,
     )
