@@ -30,6 +30,7 @@ interface ArrivalCounts {
   readonly activeMs?: number
   readonly overran?: number
   readonly overrunMaxMs?: number
+  readonly timeoutMs?: number
 }
 
 /**
@@ -119,8 +120,11 @@ export function countedLines(report: LoadReport, howDropsCount: string): string[
     lines.push(`${formatCount(o.dropped)} of ${formatCount(o.arrivals)} arrivals dropped (${howDropsCount})`)
   }
   if (o.overran > 0) {
+    const timeoutMs = (report as LoadReport & ArrivalCounts).timeoutMs
+    const timeout = timeoutMs === undefined ? 'timeout' : `${formatMs(timeoutMs)} timeout`
+    const calls = o.overran === 1 ? 'call' : 'calls'
     lines.push(
-      `${formatCount(o.overran)} ${o.overran === 1 ? 'call' : 'calls'} ran past ${o.overran === 1 ? 'its' : 'their'} timeout (the task ignored its signal), the longest by ${formatMs(o.overrunMaxMs)}`,
+      `${formatCount(o.overran)} ${calls} overran ${o.overran === 1 ? 'its' : 'their'} ${timeout} by up to ${formatMs(o.overrunMaxMs)} (the task ignored its abort signal and kept its slot)`,
     )
   }
   return lines

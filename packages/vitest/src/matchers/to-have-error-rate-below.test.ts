@@ -1,4 +1,5 @@
-import { LoadRecorder, type LoadReport } from '@faultline/core'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { LoadRecorder, type LoadReport, load } from '@faultline/core'
 import { describe, expect, it } from 'vitest'
 import { faultlineMatchers } from './index.js'
 
@@ -64,6 +65,14 @@ describe('.toHaveErrorRateBelow: one strictness rule, drops, floors', () => {
     const report = recorder.finish(2_000)
     expect(() => expect(report).toHaveErrorRateBelow(0.01)).toThrow(
       /^expect\(report\)\.toHaveErrorRateBelow\(0\.01\)\n\nerror rate 45 % > 1 %: 180 errors in 400 requests .*\n180 of 400 arrivals dropped \(counted as errors\)/,
+    )
+  })
+
+  it('says how many calls overran their timeout when the task ignored its signal', async () => {
+    // A task that ignores its abort signal, as pg and ioredis do: each call runs 150 ms past a 50 ms timeout.
+    const report = await load(() => sleep(200), { concurrency: 4, count: 20, timeout: 50, seed: 9 })
+    expect(() => expect(report).toHaveErrorRateBelow(0.05)).toThrow(
+      /^expect\(report\)\.toHaveErrorRateBelow\(0\.05\)\n\nerror rate 100 % > 5 %: 20 errors in 20 calls \(floor 20, [^)]*\)\n20 calls overran their 50 ms timeout by up to [\d.,]+ ms \(the task ignored its abort signal and kept its slot\)\nHint: errors by kind: timeout 20$/,
     )
   })
 
