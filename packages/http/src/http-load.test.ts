@@ -37,6 +37,10 @@ describe('httpLoad', () => {
     expect(report.p50).toBeGreaterThanOrEqual(19)
     expect(report.p95).toBeGreaterThanOrEqual(report.p50)
     expect(report.errors).toBe(0)
+    expect([report.dropped, report.completed, report.overran]).toEqual([0, report.count, 0])
+    // Throughput over the time autocannon was sending, not its teardown.
+    expect(report.activeMs).toBeLessThanOrEqual(600)
+    expect(report.throughput).toBeCloseTo(report.completed / (report.activeMs / 1000), 6)
     expect(report.target).toBe(`${url}/slow`)
     expect(report.summary()).toMatch(/^load "slow" \(closed model, http, http:\/\/127\.0\.0\.1:\d+\/slow\)/)
     expect(LoadReport.fromJSON(JSON.parse(JSON.stringify(report))).p95).toBe(report.p95)
@@ -61,6 +65,8 @@ describe('httpLoad', () => {
     const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, connections: 1, duration: 300 })
     expect(Object.keys(refused.errorsByKind)).toEqual(['ECONNREFUSED'])
     expect(refused.latency.count).toBe(0)
+    // Failed requests are judged: in count and the error rate, not dropped.
+    expect([refused.errorRate, refused.dropped, refused.completed]).toEqual([1, 0, refused.count])
   })
 
   it('passes autocannon options through for those who know them', async () => {

@@ -108,6 +108,7 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.interval === undefined ? {} : { intervalMs: options.interval }),
     ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
+    timeoutMs: timeout,
   })
   const acOptions: autocannon.Options = {
     url: url.href,
@@ -130,9 +131,16 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
     let settled = false
     const instance = autocannon(acOptions, (error: unknown) => {
       finish()
-      if (error) reject(error)
+      if (error) {
+        reject(error)
+        return
+      }
       // With `amount`, autocannon notices the end only at its next 1 s sample tick: end at the last reply.
-      else resolve(recorder.finish(amount === undefined ? performance.now() - t0 : lastMs))
+      const elapsed = amount === undefined ? performance.now() - t0 : lastMs
+      // With a duration, autocannon sends for that long; what follows is its teardown, not load.
+      const sendingMs = typeof acOptions.duration === 'number' ? acOptions.duration * 1000 : elapsed
+      const activeMs = acOptions.amount === undefined ? Math.min(elapsed, sendingMs) : elapsed
+      resolve(recorder.finish(elapsed, { activeMs }))
     })
     const hardStop = setTimeout(() => instance.stop(), maxDuration + 1000)
     const onAbort = () => {

@@ -19,8 +19,7 @@ async function worker(run: LoadRun, crew: Crew): Promise<void> {
     if (crew.active > crew.target) break
     const now = run.now()
     if (!run.canStart(now)) break
-    const index = run.issued++
-    await run.launch(index, now, run.pick())
+    await run.start(now, run.pick())
     if (performance.now() - lastYield > YIELD_EVERY_MS) {
       await yieldToEventLoop()
       lastYield = performance.now()

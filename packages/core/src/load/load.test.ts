@@ -72,6 +72,34 @@ describe('load, closed model', () => {
     expect(report.min).toBeGreaterThanOrEqual(190)
   })
 
+  it('bounded by count, starts its grace period as soon as the count is reached', async () => {
+    // Calls that never settle: the run must end gracefulStop after the last start, not at maxDuration.
+    const report = await load(() => new Promise(() => {}), {
+      concurrency: 3,
+      count: 3,
+      gracefulStop: 100,
+      maxDuration: 20_000,
+    })
+    expect(report.errorsByKind).toEqual({ unfinished: 3 })
+    expect(report.durationMs).toBeLessThan(10_000) // 100 ms of grace, 100 times over
+  }, 30_000)
+
+  it('measures throughput over the time calls ran, not the grace period spent on hung ones', async () => {
+    let index = 0
+    const report = await load(
+      async () => {
+        if (index++ === 4) return new Promise(() => {}) // the last call hangs
+        await sleep(20)
+      },
+      { concurrency: 1, count: 5, gracefulStop: 300 },
+    )
+    expect(report.durationMs).toBeGreaterThanOrEqual(300)
+    // 4 calls of 20 ms, back to back: the hung one's grace period is not part of the rate.
+    expect(report.throughput).toBeGreaterThan((report.count / report.durationMs) * 1000 * 2)
+    expect(report.activeMs).toBeLessThan(report.durationMs - 250)
+    expect(report.throughput).toBeCloseTo(report.completed / (report.activeMs / 1000), 6)
+  })
+
   it('rejects with the reason when its signal aborts, and aborts the calls in flight', async () => {
     const controller = new AbortController()
     let callAborted = false
@@ -98,16 +126,29 @@ describe('load, open model', () => {
   it('keeps its arrival rate whatever the calls take', async () => {
     const report = await load(() => sleep(20), { rate: 500, duration: 1000 })
     expect(report.model).toBe('open')
-    expect(report.count + report.dropped).toBe(500)
+    expect(report.count).toBe(500)
     expect(report.dropped).toBe(0)
     expect(report.schedulingLag?.count).toBe(500)
   })
 
-  it('drops arrivals that find `maxInFlight` calls running', async () => {
-    const report = await load(() => sleep(700), { rate: 100, duration: 500, maxInFlight: 10 })
-    expect(report.count).toBe(10)
-    expect(report.dropped).toBe(40)
+  it('with maxQueued 0, drops arrivals that find `maxInFlight` calls running, as failures', async () => {
+    const report = await load(() => sleep(700), { rate: 100, duration: 500, maxInFlight: 10, maxQueued: 0 })
+    expect([report.count, report.completed, report.dropped]).toEqual([50, 10, 40])
+    expect(report.errorsByKind).toEqual({ dropped: 40 })
+    expect(report.errorRate).toBe(0.8)
     expect(report.series[0]?.dropped).toBe(40)
+  })
+
+  it('measures throughput over the arrival window, not the drain after the last start', async () => {
+    // 20 arrivals over 200 ms, each taking 500 ms: the run lasts 700 ms, the load 200 ms.
+    const report = await load(() => sleep(500), { rate: 100, duration: 200 })
+    expect(report.completed).toBe(20)
+    // Over the 200 ms of arrivals (or up to the last start, if the scheduler ran late), not the 700 ms run.
+    expect(report.throughput).toBeGreaterThan((report.completed / report.durationMs) * 1000 * 1.5)
+    expect(report.throughput).toBeCloseTo(report.completed / (report.activeMs / 1000), 6)
+    expect(report.activeMs).toBeGreaterThanOrEqual(200)
+    // (Timers may fire a few ms early: Node starts them at the event loop's cached time.)
+    expect(report.durationMs - report.activeMs).toBeGreaterThanOrEqual(400)
   })
 
   it('follows a ramp and stops at the end of the profile without a duration', async () => {
@@ -166,15 +207,19 @@ describe('load, bad input', () => {
       'options.count: must be a positive integer, got 1.5',
     ],
   ]
-  it.each(cases)('throws a clear error naming the argument: %s', (_, options, message) => {
-    expect(() => load(() => undefined, options)).toThrowError(FaultlineArgumentError)
-    expect(() => load(() => undefined, options)).toThrowError(message)
+  it.each(cases)('rejects with a clear error naming the argument: %s', async (_, options, message) => {
+    let run: Promise<unknown> | undefined
+    expect(() => {
+      run = load(() => undefined, options)
+    }).not.toThrow()
+    await expect(run).rejects.toThrowError(FaultlineArgumentError)
+    await expect(load(() => undefined, options)).rejects.toThrowError(message)
   })
 
-  it('names the bad task of a mix', () => {
-    expect(() =>
+  it('names the bad task of a mix', async () => {
+    await expect(
       load([{ tag: 'a', weight: -1, run: () => undefined }], { concurrency: 1, count: 1 }),
-    ).toThrowError('target[0].weight: must be a number > 0, got -1')
+    ).rejects.toThrowError('target[0].weight: must be a number > 0, got -1')
   })
 })
 
@@ -217,8 +262,8 @@ describe('load, closed model with a users profile', () => {
     expect(lateMost).toBeLessThanOrEqual(2)
   })
 
-  it('rejects a profile that never reaches one user', () => {
-    expect(() => load(() => undefined, { concurrency: rampUsers(0, 0.5, 100) })).toThrowError(
+  it('rejects a profile that never reaches one user', async () => {
+    await expect(load(() => undefined, { concurrency: rampUsers(0, 0.5, 100) })).rejects.toThrowError(
       'options.concurrency: the profile never reaches 1 user',
     )
   })

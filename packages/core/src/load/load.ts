@@ -13,7 +13,8 @@ import type { LoadTarget } from './task.js'
  * Closed model (`concurrency`): N calls in flight. Open model (`rate`): calls arrive at a rate per second
  * or a profile (`rampRate`, `stepRates`, `exponentialRate`, `poissonArrivals`), and latency counts from
  * when each call should have started, so a stall shows instead of hiding in the gaps (coordinated
- * omission). Every run is bounded in count and time, cancellable with `signal`, and seeded.
+ * omission). Every run is bounded in count and time, cancellable with `signal`, and seeded. Wrong
+ * options reject with a `FaultlineArgumentError` naming the option.
  *
  * @example
  * // 50 calls in flight for 5 s
@@ -31,8 +32,13 @@ import type { LoadTarget } from './task.js'
  * report.tag('login').p95
  */
 export function load(target: LoadTarget, options: LoadOptions): Promise<LoadReport> {
-  const mix = createMix(target, load)
-  const resolved = resolveLoadOptions(options, load)
-  const run = new LoadRun(resolved, mix, resolved.seed ?? randomSeed())
-  return run.execute(resolved.model === 'open' ? driveOpen : driveClosed)
+  // Bad input rejects, like every other entry point, so `await expect(load(...)).rejects` sees it.
+  try {
+    const mix = createMix(target, load)
+    const resolved = resolveLoadOptions(options, load)
+    const run = new LoadRun(resolved, mix, resolved.seed ?? randomSeed())
+    return run.execute(resolved.model === 'open' ? driveOpen : driveClosed)
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }

@@ -7,8 +7,8 @@ const SPIN_BELOW_MS = 2
 
 /**
  * Open model: arrivals follow the rate profile whatever the system does. Every due arrival starts at
- * once (late ones are late, and their latency counts from when they were due); arrivals that find
- * `maxInFlight` calls running are dropped.
+ * once (late ones are late, and their latency counts from when they were due); one that finds
+ * `maxInFlight` calls running waits in line for a slot, and past `maxQueued` waiting it is dropped.
  */
 export function driveOpen(run: LoadRun): void {
   const next = arrivalSchedule(run.options.rate, run.random, run.options.startWindowMs)
@@ -18,19 +18,13 @@ export function driveOpen(run: LoadRun): void {
     let now = run.now()
     while (due !== undefined && due <= now) {
       if (!run.canStart(due)) return
-      const index = run.issued++
-      const picked = run.pick()
-      if (run.inFlight.size >= run.options.maxInFlight) {
-        run.drop(due, picked.tag)
-      } else {
-        run.recorder.lag(now - due)
-        void run.launch(index, due, picked)
-      }
+      run.arrive(due, now, run.pick())
       due = next()
       now = run.now()
     }
     if (due === undefined) {
-      run.startsDone()
+      // The schedule covers the whole start window: it ended with it.
+      run.startsDone(run.options.startWindowMs)
       return
     }
     const wait = due - now

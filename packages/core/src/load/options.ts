@@ -12,7 +12,11 @@ export interface CommonLoadOptions {
   readonly maxDuration?: number
   /** After the last start, how long to wait for calls in flight before recording them as `unfinished` (default 5,000 ms). */
   readonly gracefulStop?: number
-  /** A call slower than this fails with kind `timeout` and its signal is aborted (default: none). */
+  /**
+   * A call slower than this fails with kind `timeout`, its latency the time it reached, and its signal
+   * is aborted (default: none). A task that ignores the signal (pg, ioredis do) keeps its slot until it
+   * really ends: `report.overran` counts such calls, `report.overrunMaxMs` says by how long.
+   */
   readonly timeout?: number
   /** Aborting it stops the run: calls in flight are aborted and `load` rejects with the signal's reason. */
   readonly signal?: AbortSignal
@@ -38,13 +42,16 @@ export interface ClosedLoadOptions extends CommonLoadOptions {
 
 /**
  * Open model: calls arrive at `rate` (per second, or a profile such as `rampRate`) whatever the system
- * does; latency is measured from the intended start. Arrivals that find `maxInFlight` calls still
- * running are dropped (counted, not started).
+ * does; latency is measured from the intended start. An arrival that finds `maxInFlight` calls still
+ * running waits for a slot, first in first out, its latency counting from when it was due; past
+ * `maxQueued` waiting, or still waiting when the run ends, it is dropped: a failure of kind `dropped`.
  */
 export interface OpenLoadOptions extends CommonLoadOptions {
   readonly rate: number | ArrivalRate
-  /** Most calls in flight at once; arrivals beyond are dropped (default 1,000). */
+  /** Most calls in flight at once; later arrivals wait for a slot (default 1,000). */
   readonly maxInFlight?: number
+  /** Most arrivals waiting for a slot; beyond, an arrival is dropped (default 10,000; 0 drops at once). */
+  readonly maxQueued?: number
   readonly concurrency?: undefined
 }
 
@@ -59,6 +66,7 @@ export interface ResolvedLoadOptions {
   readonly users: ArrivalRate | undefined
   readonly rate: ArrivalRate
   readonly maxInFlight: number
+  readonly maxQueued: number
   /** When to stop starting calls (ms from the start). */
   readonly startWindowMs: number
   readonly count: number
@@ -72,6 +80,10 @@ export interface ResolvedLoadOptions {
 }
 
 type Callee = (...args: never[]) => unknown
+
+// Generous, so a stall shows as waiting (latency) rather than drops, and finite, so a system that never
+// recovers cannot grow the queue without bound.
+const DEFAULT_MAX_QUEUED = 10_000
 
 const isPositive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0
 const isPositiveInteger = (n: unknown): n is number => isPositive(n) && Number.isInteger(n)
@@ -94,6 +106,19 @@ function integer(options: object, key: string, callee: Callee): number | undefin
     throw new FaultlineArgumentError(
       `options.${key}`,
       `must be a positive integer, got ${String(value)}`,
+      callee,
+    )
+  }
+  return value
+}
+
+function nonNegativeInteger(options: object, key: string, callee: Callee): number | undefined {
+  const value = (options as Record<string, unknown>)[key]
+  if (value === undefined) return undefined
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+    throw new FaultlineArgumentError(
+      `options.${key}`,
+      `must be an integer >= 0, got ${String(value)}`,
       callee,
     )
   }
@@ -187,6 +212,7 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
     users,
     rate,
     maxInFlight: hasRate ? (integer(options, 'maxInFlight', callee) ?? 1000) : concurrency,
+    maxQueued: nonNegativeInteger(options, 'maxQueued', callee) ?? DEFAULT_MAX_QUEUED,
     startWindowMs: Math.min(duration ?? Number.POSITIVE_INFINITY, profile, maxDuration),
     count: count ?? Number.POSITIVE_INFINITY,
     gracefulStop: ms(options, 'gracefulStop', callee, true) ?? 5000,

@@ -19,6 +19,17 @@ export interface LoadRecorderOptions {
   readonly startedAt?: number
   /** Faults applied during the run; those overlapping it go into the report (`report.faults`). */
   readonly timeline?: Timeline
+  /** The calls' timeout (ms), if they had one: the summary names it when calls overran it. */
+  readonly timeoutMs?: number
+}
+
+/** How a recorded run ended, for `LoadRecorder.finish`. */
+export interface LoadFinishOptions {
+  /**
+   * When the run stopped loading the system (ms from its start; default: `durationMs`): the throughput
+   * is measured up to here, leaving out the drain after the last start.
+   */
+  readonly activeMs?: number
 }
 
 /** One completed call. */
@@ -104,14 +115,32 @@ export class LoadRecorder {
     }
   }
 
-  /** Records an arrival that could not start (the open model's limit of calls in flight was reached). */
+  /**
+   * Records an arrival that never started (the open model's queue was full, or the run ended first): a
+   * failure of kind `dropped`, counted in `errors` and `errorRate`, without a latency.
+   */
   drop(startMs: number, tag?: string): void {
-    this.#all.totals.dropped++
-    this.#all.cell(startMs, this.#intervalMs).dropped++
+    this.#all.totals.drop()
+    this.#all.cell(startMs, this.#intervalMs).drop()
     if (tag !== undefined) {
       const track = this.#track(tag)
-      track.totals.dropped++
-      track.cell(startMs, this.#intervalMs).dropped++
+      track.totals.drop()
+      track.cell(startMs, this.#intervalMs).drop()
+    }
+  }
+
+  /**
+   * Records that a call already recorded as `timeout` ran on `overrunMs` past it (its task ignored the
+   * abort): it held its slot that long. `startMs` is the call's start, as recorded.
+   */
+  overrun(startMs: number, overrunMs: number, tag?: string): void {
+    const ms = Math.max(0, overrunMs)
+    this.#all.totals.overrun(ms)
+    this.#all.cell(startMs, this.#intervalMs).overrun(ms)
+    if (tag !== undefined) {
+      const track = this.#track(tag)
+      track.totals.overrun(ms)
+      track.cell(startMs, this.#intervalMs).overrun(ms)
     }
   }
 
@@ -122,10 +151,18 @@ export class LoadRecorder {
   }
 
   /** Builds the report of a run that lasted `durationMs`. */
-  finish(durationMs: number): LoadReport {
+  finish(durationMs: number, options: LoadFinishOptions = {}): LoadReport {
+    const activeMs = options.activeMs ?? durationMs
+    if (!(activeMs >= 0 && activeMs <= durationMs)) {
+      throw new FaultlineArgumentError(
+        'options.activeMs',
+        `must be between 0 and durationMs (${durationMs}), got ${activeMs}`,
+        this.finish,
+      )
+    }
     const tags = new Map<string, LoadReport>()
-    for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, durationMs, tag))
-    return this.#report(this.#all, durationMs, undefined, tags)
+    for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, durationMs, activeMs, tag))
+    return this.#report(this.#all, durationMs, activeMs, undefined, tags)
   }
 
   #track(tag: string): Track {
@@ -142,7 +179,13 @@ export class LoadRecorder {
     track.cell(startMs, this.#intervalMs).record(latencyMs, error)
   }
 
-  #report(track: Track, durationMs: number, tag?: string, tags?: Map<string, LoadReport>): LoadReport {
+  #report(
+    track: Track,
+    durationMs: number,
+    activeMs: number,
+    tag?: string,
+    tags?: Map<string, LoadReport>,
+  ): LoadReport {
     const o = this.#options
     return new LoadReport({
       ...(o.name === undefined ? {} : { name: o.name }),
@@ -151,14 +194,16 @@ export class LoadRecorder {
       ...(tag === undefined ? {} : { tag }),
       ...(tags === undefined ? {} : { tags }),
       ...(this.#lagged && tag === undefined ? { schedulingLag: this.#lag } : {}),
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       source: o.source ?? 'function',
       model: o.model ?? 'closed',
       unit: o.unit ?? 'calls',
       startedAt: this.#startedAt,
       durationMs,
+      activeEndMs: activeMs,
       intervalMs: this.#intervalMs,
       totals: track.totals,
-      series: series(track.intervals, durationMs, this.#intervalMs),
+      series: seriesOf(track.intervals, durationMs, activeMs, this.#intervalMs),
       intervals: track.intervals,
       ...(o.timeline ? { faults: o.timeline.between(this.#startedAt, this.#startedAt + durationMs) } : {}),
     })
@@ -167,7 +212,12 @@ export class LoadRecorder {
 
 const orNull = (n: number): number | null => (Number.isFinite(n) ? n : null)
 
-function series(cells: StatsCell[], durationMs: number, intervalMs: number): LoadSeriesPoint[] {
+function seriesOf(
+  cells: StatsCell[],
+  durationMs: number,
+  activeMs: number,
+  intervalMs: number,
+): LoadSeriesPoint[] {
   const length = Math.max(cells.length, Math.ceil(durationMs / intervalMs))
   const points: LoadSeriesPoint[] = []
   for (let i = 0; i < length; i++) {
@@ -175,8 +225,8 @@ function series(cells: StatsCell[], durationMs: number, intervalMs: number): Loa
     const startMs = i * intervalMs
     const endMs = startMs + intervalMs
     const count = cell.ok + cell.errors
-    // The last interval may be shorter than the others: rate it over the part the run covered.
-    const span = durationMs > startMs ? Math.min(endMs, durationMs) - startMs : intervalMs
+    // The last loaded interval may be shorter than the others: rate it over the part the load covered.
+    const span = activeMs > startMs ? Math.min(endMs, activeMs) - startMs : intervalMs
     points.push({
       startMs,
       endMs,
@@ -184,7 +234,7 @@ function series(cells: StatsCell[], durationMs: number, intervalMs: number): Loa
       ok: cell.ok,
       errors: cell.errors,
       dropped: cell.dropped,
-      throughput: count / (span / 1000),
+      throughput: (count - cell.dropped) / (span / 1000),
       mean: orNull(cell.latency.mean),
       p50: orNull(cell.latency.percentile(50)),
       p95: orNull(cell.latency.percentile(95)),

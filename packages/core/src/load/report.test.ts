@@ -38,10 +38,12 @@ describe('LoadReport', () => {
     const r = knownReport()
     expect(isLoadReport(r)).toBe(true)
     expect(isLoadReport({})).toBe(false)
-    expect([r.count, r.ok, r.errors, r.dropped]).toEqual([1000, 980, 20, 5])
-    expect(r.errorRate).toBe(0.02)
+    // The 5 drops are failures: in count, errors and the error rate, but not in the latencies.
+    expect([r.count, r.ok, r.errors, r.dropped, r.completed]).toEqual([1005, 980, 25, 5, 1000])
+    expect(r.latency.count).toBe(1000)
+    expect(r.errorRate).toBe(25 / 1005)
     expect(r.throughput).toBe(100)
-    expect(r.errorsByKind).toEqual({ ECONNRESET: 10, 'HTTP 503': 10 })
+    expect(r.errorsByKind).toEqual({ ECONNRESET: 10, 'HTTP 503': 10, dropped: 5 })
     expect(r.p50).toEqual(within(500))
     expect(r.p95).toEqual(within(950))
     expect(r.p99).toEqual(within(990))
@@ -88,15 +90,63 @@ describe('LoadReport', () => {
   it('prints a plain-text summary', () => {
     expect(knownReport().summary()).toMatchInlineSnapshot(`
       "load "checkout" (open model, function) 10.0 s, seed 42
-        1,000 calls  100/s  errors 20 (2 %)  dropped 5
+        1,005 calls  100/s  errors 25 (2.49 %)  5 of 1,005 arrivals dropped
         latency  min 1 ms  p50 500 ms  p95 950 ms  p99 990 ms  p99.9 999 ms  max 1,000 ms  mean 501 ms
-        errors   ECONNRESET 10, HTTP 503 10
+        errors   ECONNRESET 10, HTTP 503 10, dropped 5
         schedule lag  p50 0.1 ms  p99 0.4 ms  max 0.4 ms
         [login]  250 calls  25/s  errors 0 (0 %)
         [login]  latency  min 1 ms  p50 497 ms  p95 949 ms  p99 989 ms  p99.9 997 ms  max 997 ms  mean 499 ms
-        [read]  750 calls  75/s  errors 20 (2.67 %)  dropped 5
+        [read]  755 calls  75/s  errors 25 (3.31 %)  5 of 755 arrivals dropped
         [read]  latency  min 2 ms  p50 500 ms  p95 951 ms  p99 991 ms  p99.9 1,000 ms  max 1,000 ms  mean 501 ms"
     `)
+  })
+})
+
+describe('overruns and the load window', () => {
+  // Two calls timed out at 50 ms; their tasks ignored the abort and ran on 400 and 1,950 ms more. The
+  // load stopped at 2 s; the run waited for the second call until 3 s.
+  function overrunReport(): LoadReport {
+    const recorder = new LoadRecorder({ startedAt: 0, timeoutMs: 50, model: 'closed' })
+    for (let i = 0; i < 200; i++) recorder.record({ startMs: i * 10, latencyMs: 5 })
+    recorder.record({ startMs: 100, latencyMs: 50, error: 'timeout', tag: 'slow' })
+    recorder.overrun(100, 400, 'slow')
+    recorder.record({ startMs: 1000, latencyMs: 50, error: 'timeout', tag: 'slow' })
+    recorder.overrun(1000, 1950, 'slow')
+    return recorder.finish(3000, { activeMs: 2000 })
+  }
+
+  it('counts the calls that ran past their timeout, and says so in the summary', () => {
+    const r = overrunReport()
+    expect([r.overran, r.overrunMaxMs, r.timeoutMs]).toEqual([2, 1950, 50])
+    expect(r.tag('slow').overran).toBe(2)
+    expect(r.window(0, 1000).overrunMaxMs).toBe(400)
+    expect(r.summary()).toContain(
+      'overran  2 calls overran their 50 ms timeout by up to 1,950 ms (the task ignored its signal and kept its slot)',
+    )
+    const one = new LoadRecorder({ startedAt: 0, unit: 'requests' })
+    one.record({ startMs: 0, latencyMs: 10, error: 'timeout' })
+    one.overrun(0, 5)
+    expect(one.finish(100).summary()).toContain('1 request overran its timeout by up to 5 ms')
+  })
+
+  it('measures throughput over the load, not the drain', () => {
+    const r = overrunReport()
+    expect([r.durationMs, r.activeMs, r.completed]).toEqual([3000, 2000, 202])
+    expect(r.throughput).toBe(101)
+    expect(r.window(1000, 3000).activeMs).toBe(1000)
+    expect(r.window(1000, 3000).throughput).toBe(101)
+    expect(r.series.map((p) => p.throughput)).toEqual([101, 101, 0])
+    expect(() => new LoadRecorder().finish(100, { activeMs: 200 })).toThrowError(
+      'options.activeMs: must be between 0 and durationMs (100), got 200',
+    )
+  })
+
+  it('survives JSON', () => {
+    const r = overrunReport()
+    const again = LoadReport.fromJSON(JSON.parse(JSON.stringify(r)))
+    expect(again.toJSON()).toEqual(r.toJSON())
+    expect([again.overran, again.overrunMaxMs, again.timeoutMs, again.activeMs]).toEqual([2, 1950, 50, 2000])
+    expect(again.tag('slow').overran).toBe(2)
   })
 })
 

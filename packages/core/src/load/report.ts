@@ -18,11 +18,14 @@ export interface LoadSeriesPoint {
   /** Offset from the start of the run (ms). */
   readonly startMs: number
   readonly endMs: number
+  /** Calls (arrivals) due in this interval: ok + errors, drops included. */
   readonly count: number
   readonly ok: number
+  /** Failures, drops included. */
   readonly errors: number
+  /** Arrivals that never started (a subset of `errors`). */
   readonly dropped: number
-  /** Completed calls per second in this interval. */
+  /** Completed calls (count - dropped) per second of load in this interval. */
   readonly throughput: number
   /** Latencies (ms) of this interval; null when no call completed in it. */
   readonly mean: number | null
@@ -58,11 +61,18 @@ export interface LoadReportJSON {
   readonly startedAt: number
   readonly durationMs: number
   readonly windowStartMs: number
+  /** Where the run stopped loading the system, ms from its start (absent in older JSON: the end). */
+  readonly activeEndMs?: number
+  readonly activeMs?: number
   readonly intervalMs: number
+  readonly timeoutMs?: number
   readonly count: number
   readonly ok: number
   readonly errors: number
   readonly dropped: number
+  readonly completed?: number
+  readonly overran?: number
+  readonly overrunMaxMs?: number
   readonly errorRate: number
   readonly throughput: number
   readonly latency: LatencySummaryJSON
@@ -90,7 +100,14 @@ export interface LoadReportInit {
   /** Epoch ms of the start of the run. */
   readonly startedAt: number
   readonly durationMs: number
+  /**
+   * When the run stopped loading the system, ms from its start (default: the end of the report): the
+   * throughput is measured up to here, without the drain after the last start.
+   */
+  readonly activeEndMs?: number
   readonly intervalMs: number
+  /** The calls' timeout (ms), if they had one. */
+  readonly timeoutMs?: number
   readonly totals: StatsCell
   readonly series: readonly LoadSeriesPoint[]
   readonly tags?: ReadonlyMap<string, LoadReport>
@@ -110,7 +127,8 @@ export interface LoadReportInit {
  * outcome counts, errors by kind, dropped arrivals, per-tag reports, a per-interval series and JSON.
  *
  * Latency is from the intended start in the open model (so stalls cannot hide) and from the actual start
- * in the closed model. `count` is completed calls (ok + errors); dropped arrivals never started.
+ * in the closed model. `count` is every call or arrival judged (ok + errors); an arrival that never
+ * started is a failure of kind `dropped`, in `errors` and `errorRate`, without a latency.
  *
  * @example
  * const report = await load(() => fetch(url), { concurrency: 10, duration: 5_000 })
@@ -138,6 +156,8 @@ export class LoadReport {
   /** Where this report's window starts, ms from the start of the run (0 unless windowed). */
   readonly windowStartMs: number
   readonly intervalMs: number
+  /** The calls' timeout (ms), if they had one. */
+  readonly timeoutMs: number | undefined
   /** Per-interval series (for charts): one point per `intervalMs`, `startMs` from the start of the run. */
   readonly series: readonly LoadSeriesPoint[]
   /** Faults on the run's timeline (`options.timeline`) that overlap this report, epoch ms. */
@@ -148,6 +168,7 @@ export class LoadReport {
   readonly #tags: ReadonlyMap<string, LoadReport>
   readonly #lag: LatencyHistogram | undefined
   readonly #intervals: readonly (StatsCell | undefined)[] | undefined
+  readonly #activeEndMs: number
 
   constructor(init: LoadReportInit) {
     this.name = init.name
@@ -160,11 +181,13 @@ export class LoadReport {
     this.startedAt = init.startedAt
     this.durationMs = init.durationMs
     this.intervalMs = init.intervalMs
+    this.timeoutMs = init.timeoutMs
     this.series = init.series
     this.#totals = init.totals
     this.#tags = init.tags ?? new Map()
     this.#lag = init.schedulingLag
     this.windowStartMs = init.windowStartMs ?? 0
+    this.#activeEndMs = init.activeEndMs ?? this.windowStartMs + this.durationMs
     this.#intervals = init.intervals
     this.faults = init.faults ?? []
     this.monitors = init.monitors ?? []
@@ -179,12 +202,14 @@ export class LoadReport {
       ...(this.tagName === undefined ? {} : { tag: this.tagName }),
       ...(this.#lag === undefined ? {} : { schedulingLag: this.#lag }),
       ...(this.#intervals === undefined ? {} : { intervals: this.#intervals }),
+      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
       source: this.source,
       model: this.model,
       unit: this.unit,
       startedAt: this.startedAt,
       durationMs: this.durationMs,
       windowStartMs: this.windowStartMs,
+      activeEndMs: this.#activeEndMs,
       intervalMs: this.intervalMs,
       totals: this.#totals,
       series: this.series,
@@ -266,6 +291,8 @@ export class LoadReport {
         this.window,
       )
     }
+    // Interval cells keep 2 significant digits; `add` merges each bucket at its highest value, so the
+    // window's percentiles are never below the exact ones.
     const totals = new StatsCell()
     for (let i = lo; i < hi; i++) {
       const cell = intervals[i]
@@ -280,12 +307,14 @@ export class LoadReport {
       ...(this.seed === undefined ? {} : { seed: this.seed }),
       ...(this.target === undefined ? {} : { target: this.target }),
       ...(this.tagName === undefined ? {} : { tag: this.tagName }),
+      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
       source: this.source,
       model: this.model,
       unit: this.unit,
       startedAt: this.startedAt,
       durationMs: endMs - startMs,
       windowStartMs: startMs,
+      activeEndMs: this.#activeEndMs,
       intervalMs: this.intervalMs,
       totals,
       series: this.series.filter((p) => p.startMs >= startMs && p.startMs < endMs),
@@ -324,32 +353,57 @@ export class LoadReport {
     return this.window(from, Math.max(to, from + 1))
   }
 
-  /** The latency histogram (ms) of every completed call. */
+  /** The latency histogram (ms) of every call with a latency (`latency.count`): drops have none. */
   get latency(): LatencyHistogram {
     return this.#totals.latency
   }
-  /** Completed calls: ok + errors. */
+  /** Every call or arrival judged: ok + errors, dropped arrivals included. */
   get count(): number {
     return this.#totals.ok + this.#totals.errors
   }
   get ok(): number {
     return this.#totals.ok
   }
+  /** Failed calls of every kind, dropped arrivals included (`errorsByKind` splits them). */
   get errors(): number {
     return this.#totals.errors
   }
-  /** Arrivals of the open model that could not start (too many in flight). */
+  /**
+   * Arrivals of the open model that never started (the queue for a slot was full, or the run ended
+   * first): the failures of kind `dropped`, a subset of `errors`.
+   */
   get dropped(): number {
     return this.#totals.dropped
   }
-  /** errors / count, in [0, 1]; 0 when nothing completed. */
+  /** Calls that started and ended (ok or failed): count - dropped. */
+  get completed(): number {
+    return this.count - this.#totals.dropped
+  }
+  /** errors / count, in [0, 1], drops included; 0 when there was nothing to judge. */
   get errorRate(): number {
     const count = this.count
     return count === 0 ? 0 : this.#totals.errors / count
   }
-  /** Completed calls per second over the run. */
+  /**
+   * How long this report's window loaded the system (ms): up to where the run stopped starting calls,
+   * without the drain after (calls waiting out `gracefulStop`). The denominator of `throughput`.
+   */
+  get activeMs(): number {
+    const end = Math.min(this.#activeEndMs, this.windowStartMs + this.durationMs)
+    return Math.max(0, end - this.windowStartMs)
+  }
+  /** Completed calls per second of load (`completed / activeMs`); 0 when nothing ran. */
   get throughput(): number {
-    return this.durationMs > 0 ? this.count / (this.durationMs / 1000) : 0
+    const activeMs = this.activeMs
+    return activeMs > 0 ? this.completed / (activeMs / 1000) : 0
+  }
+  /** Calls that ran on past their timeout, their task ignoring the abort (they kept their slot). */
+  get overran(): number {
+    return this.#totals.overran
+  }
+  /** The longest a call ran on past its timeout (ms); 0 when none did. */
+  get overrunMaxMs(): number {
+    return this.#totals.overrunMaxMs
   }
   /** Errors grouped by kind (error code, class name, `HTTP 503`, `timeout`...). */
   get errorsByKind(): Readonly<Record<string, number>> {
@@ -427,6 +481,7 @@ export class LoadReport {
       ...(this.seed === undefined ? {} : { seed: this.seed }),
       ...(this.target === undefined ? {} : { target: this.target }),
       ...(this.tagName === undefined ? {} : { tag: this.tagName }),
+      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
     }
     return {
       version: 1,
@@ -437,11 +492,16 @@ export class LoadReport {
       startedAt: this.startedAt,
       durationMs: this.durationMs,
       windowStartMs: this.windowStartMs,
+      activeEndMs: this.#activeEndMs,
+      activeMs: this.activeMs,
       intervalMs: this.intervalMs,
       count: this.count,
       ok: this.ok,
       errors: this.errors,
       dropped: this.dropped,
+      completed: this.completed,
+      overran: this.overran,
+      overrunMaxMs: this.overrunMaxMs,
       errorRate: this.errorRate,
       throughput: this.throughput,
       latency: summarize(this.latency),
@@ -467,12 +527,16 @@ export class LoadReport {
     totals.ok = json.ok
     totals.errors = json.errors
     totals.dropped = json.dropped
+    totals.overran = json.overran ?? 0
+    totals.overrunMaxMs = json.overrunMaxMs ?? 0
     for (const [kind, n] of Object.entries(json.errorsByKind)) totals.errorsByKind.set(kind, n)
     return new LoadReport({
       ...(json.name === undefined ? {} : { name: json.name }),
       ...(json.seed === undefined ? {} : { seed: json.seed }),
       ...(json.target === undefined ? {} : { target: json.target }),
       ...(json.tag === undefined ? {} : { tag: json.tag }),
+      ...(json.timeoutMs === undefined ? {} : { timeoutMs: json.timeoutMs }),
+      ...(json.activeEndMs === undefined ? {} : { activeEndMs: json.activeEndMs }),
       source: json.source,
       model: json.model,
       unit: json.unit,

@@ -19,9 +19,23 @@ function latencyLine(h: LatencyHistogram): string {
 function outcomeLine(r: LoadReport): string {
   const parts = [`${formatCount(r.count)} ${r.unit}`, `${formatRate(r.throughput)}`]
   parts.push(`errors ${formatCount(r.errors)} (${formatRatio(r.errorRate)})`)
-  if (r.dropped > 0) parts.push(`dropped ${formatCount(r.dropped)}`)
+  // Drops are among the errors; say how many arrivals never started, out of all of them.
+  if (r.dropped > 0) parts.push(`${formatCount(r.dropped)} of ${formatCount(r.count)} arrivals dropped`)
   return parts.join('  ')
 }
+
+/** "3 calls overran their 50 ms timeout by up to 1,950 ms", or nothing when none did. */
+function overrunLine(r: LoadReport): string | undefined {
+  if (r.overran === 0) return undefined
+  const calls =
+    r.overran === 1
+      ? `1 ${singular(r.unit)} overran its`
+      : `${formatCount(r.overran)} ${r.unit} overran their`
+  const timeout = r.timeoutMs === undefined ? 'timeout' : `${formatMs(r.timeoutMs)} timeout`
+  return `${calls} ${timeout} by up to ${formatMs(r.overrunMaxMs)} (the task ignored its signal and kept its slot)`
+}
+
+const singular = (unit: string): string => (unit.endsWith('s') ? unit.slice(0, -1) : unit)
 
 /**
  * The plain-text summary of a report, for the terminal (what `report.summary()` returns).
@@ -48,6 +62,8 @@ export function formatSummary(report: LoadReport): string {
   if (kinds.length > 0) {
     lines.push(`  errors   ${kinds.map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ')}`)
   }
+  const overrun = overrunLine(report)
+  if (overrun) lines.push(`  overran  ${overrun}`)
   const lag = report.schedulingLag
   if (lag && lag.count > 0) {
     lines.push(
@@ -64,6 +80,8 @@ export function formatSummary(report: LoadReport): string {
     const t = report.tag(tag)
     lines.push(`  [${tag}]  ${outcomeLine(t)}`)
     lines.push(`  [${tag}]  latency  ${latencyLine(t.latency)}`)
+    const tagOverrun = overrunLine(t)
+    if (tagOverrun) lines.push(`  [${tag}]  overran  ${tagOverrun}`)
   }
   return lines.join('\n')
 }

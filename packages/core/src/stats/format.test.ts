@@ -14,4 +14,12 @@ describe('format', () => {
     expect(formatRate(12.34)).toBe('12.3/s')
     expect(formatSeconds(12_345)).toBe('12.3')
   })
+
+  it('prints durations below a microsecond as such, not in scientific notation', () => {
+    expect(formatMs(1.8e-8)).toBe('< 0.001 ms')
+    expect(formatMs(0)).toBe('0 ms')
+    expect(formatMs(0.0012345)).toBe('0.00123 ms')
+    expect(formatRate(1e-7)).toBe('< 0.001/s')
+    expect(formatRatio(1e-9)).toBe('< 0.001 %')
+  })
 })

@@ -11,17 +11,29 @@ export function formatCount(n: number): string {
   return grouped.format(n)
 }
 
+// Below this, a number prints as "< 0.001" rather than in scientific notation (1.8e-8): latencies are
+// kept to the microsecond, and nobody reads 1.8e-8 ms as "nothing".
+const TINY = 0.001
+
+/** Three significant digits, without scientific notation. */
+function significant(n: number): string {
+  if (n !== 0 && Math.abs(n) < TINY) return `${n < 0 ? '> -' : '< '}${TINY}`
+  return String(Number(n.toPrecision(3)))
+}
+
 /**
- * Milliseconds for humans: three significant digits below 100 ms, whole ms above.
+ * Milliseconds for humans: three significant digits below 100 ms, whole ms above; below a microsecond,
+ * `< 0.001 ms`.
  *
  * @example
  * formatMs(812.4) // '812 ms'
  * formatMs(0.25)  // '0.25 ms'
+ * formatMs(1.8e-8) // '< 0.001 ms'
  */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return `${ms} ms`
   if (Math.abs(ms) >= 100) return `${grouped.format(Math.round(ms))} ms`
-  return `${Number(ms.toPrecision(3))} ms`
+  return `${significant(ms)} ms`
 }
 
 /**
@@ -32,8 +44,7 @@ export function formatMs(ms: number): string {
  */
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return `${ratio}`
-  const pct = ratio * 100
-  return `${pct === 0 ? '0' : Number(pct.toPrecision(3))} %`
+  return `${significant(ratio * 100)} %`
 }
 
 /**
@@ -44,7 +55,7 @@ export function formatRatio(ratio: number): string {
  */
 export function formatRate(perSecond: number): string {
   if (perSecond >= 100) return `${grouped.format(Math.round(perSecond))}/s`
-  return `${Number(perSecond.toPrecision(3))}/s`
+  return `${significant(perSecond)}/s`
 }
 
 /**
