@@ -28,6 +28,7 @@ export interface Floor {
  * percentileFloor(95) // { needed: 20, ... }
  */
 export function percentileFloor(percentile: number): Floor {
+  if (percentile >= 100) return { needed: MAX_FLOOR, why: 'p100 is the max: as many as p99 needs' }
   const above = minSamplesFor(percentile)
   return above >= LEAST_SAMPLES
     ? { needed: above, why: 'one must lie above the percentile' }

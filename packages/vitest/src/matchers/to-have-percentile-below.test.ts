@@ -57,6 +57,10 @@ describe('.toHavePercentileBelow', () => {
     expect(reportOf(50)).toHaveP99Below(10_000, { minSamples: 50 })
     expect(reportOf(20)).toHaveP95Below(100)
     expect(() => expect(reportOf(9)).toHaveP50Below(100)).toThrow(/p50 needs at least 10 requests/)
+    expect(() => expect(reportOf(50)).toHavePercentileBelow(100, 10_000)).toThrow(
+      /p100 needs at least 100 requests with a latency to judge \(p100 is the max: as many as p99 needs\)/,
+    )
+    expect(reportOf(100)).toHavePercentileBelow(100, 100)
   })
 
   it('rejects a percentile outside 0-100 and a value that is not a report, naming the argument', () => {
