@@ -1,38 +1,39 @@
-// The examples of docs/proxy.md, run against a real Redis. Each `#region` is shown verbatim on that page
-// (packages/proxy/src/docs.test.ts checks it), so the page cannot drift from code that works.
+// The examples of docs/proxy.md, run against the run's Redis (a key space of each test's own). Each
+// `#region` is shown verbatim on that page (packages/proxy/src/docs.test.ts checks it), so the page cannot
+// drift from code that works.
 import { createProxy, type FaultRecord, redis } from '@faultline/proxy'
-import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis'
+import { type RedisFixture, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { images } from './support.js'
+import { describe, expect, onTestFinished } from 'vitest'
+import { address, fastest } from './support.js'
 
-let container: StartedRedisContainer
-let redisAddress: string
-let direct: Redis
-const clients: Redis[] = []
-
-beforeAll(async () => {
-  container = await new RedisContainer(images.redis).start()
-  redisAddress = `${container.getHost()}:${container.getPort()}`
-  direct = new Redis({ host: container.getHost(), port: container.getPort() })
-}, 120_000) // a container start on a busy machine can take longer than the 10 s hook default
-
-afterAll(async () => {
-  for (const c of clients) c.disconnect()
-  direct?.disconnect()
-  await container?.stop()
-}, 60_000)
-
-// A client that fails at once instead of retrying, so a fault shows as an error.
-function connect(address: { host: string; port: number }, options: { commandTimeout?: number } = {}): Redis {
-  const client = new Redis({ ...address, maxRetriesPerRequest: 0, retryStrategy: () => null, ...options })
-  client.on('error', () => {})
-  clients.push(client)
-  return client
+// What the examples need: the service's address, a witness client on the test's key space, and `connect`,
+// a client that fails at once instead of retrying (so a fault shows as an error), on that key space.
+function example(keyspace: RedisFixture, service: { host: string; port: number }) {
+  const { password } = new URL(keyspace.url)
+  const connect = (
+    target: { host: string; port: number },
+    options: { commandTimeout?: number } = {},
+  ): Redis => {
+    const client = new Redis({
+      host: target.host,
+      port: target.port,
+      db: keyspace.db,
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      ...options,
+    })
+    client.on('error', () => {})
+    onTestFinished(() => client.disconnect())
+    return client
+  }
+  return { redisAddress: address(service), direct: keyspace.client, connect }
 }
 
 describe('docs/proxy.md', () => {
-  it('quick start', async () => {
+  test('quick start', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     // #region quickstart
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
@@ -48,17 +49,27 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('latency', async () => {
+  test('latency', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
+    const ping = async () => expect(await client.ping()).toBe('PONG')
+    const baseline = await fastest(ping, 5) // the fastest of 5 round trips, before any fault
     // #region latency
     const slow = proxy.latency({ ms: 50, jitter: 10, direction: 'both' }) // 40-60 ms each way
-    await client.ping() // at least 80 ms
+    const slowed = await fastest(ping, 3) // every round trip: at least 80 ms more
     await slow.heal() // open connections forward at full speed again
+    const healed = await fastest(ping, 5)
     // #endregion
+    // Added: 80-120 ms asked; above it only what a slow machine adds to two timers (generous margin).
+    expect(slowed).toBeGreaterThanOrEqual(80)
+    expect(slowed - baseline).toBeLessThan(120 + 500)
+    // Healed: less than even one direction's minimum delay over the baseline.
+    expect(healed - baseline).toBeLessThan(40)
   })
 
-  it('bandwidth', async () => {
+  test('bandwidth', async ({ redis: keyspace, services }) => {
+    const { redisAddress, direct, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
     await direct.set('report', 'r'.repeat(50_000))
@@ -70,7 +81,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('blackHole', async () => {
+  test('blackHole', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     // #region blackHole
     const client = connect({ host: proxy.host, port: proxy.port }, { commandTimeout: 200 })
@@ -82,18 +94,23 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('reset', async () => {
+  test('reset', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     // #region reset
     const client = connect({ host: proxy.host, port: proxy.port })
+    const errors: string[] = []
+    client.on('error', (e: NodeJS.ErrnoException) => errors.push(String(e.code)))
     await client.ping()
     const closed = new Promise((resolve) => client.once('end', resolve))
     await using _reset = proxy.reset() // RST to both sides, now and for each new connection
     await closed
+    expect(errors).toContain('ECONNRESET') // an RST, not a clean end (FIN) of the connection
     // #endregion
   })
 
-  it('refuse', async () => {
+  test('refuse', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     // #region refuse
     const down = proxy.refuse() // the port is closed: ECONNREFUSED
@@ -106,7 +123,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('slowClose', async () => {
+  test('slowClose', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
     await client.ping()
@@ -120,7 +138,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('slicer', async () => {
+  test('slicer', async ({ redis: keyspace, services }) => {
+    const { redisAddress, direct, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
     await direct.set('k', 'v'.repeat(300))
@@ -131,7 +150,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('cutAfter', async () => {
+  test('cutAfter', async ({ redis: keyspace, services }) => {
+    const { redisAddress, direct, connect } = example(keyspace, services.redis())
     await using proxy = await createProxy({ upstream: redisAddress })
     const client = connect({ host: proxy.host, port: proxy.port })
     await client.ping()
@@ -142,7 +162,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('probability and seed', async () => {
+  test('probability and seed', async ({ redis: keyspace, services }) => {
+    const { redisAddress, connect } = example(keyspace, services.redis())
     // #region probability
     const resetCount = async (seed: number) => {
       await using proxy = await createProxy({ upstream: redisAddress, seed })
@@ -158,7 +179,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('timeline', async () => {
+  test('timeline', async ({ redis: keyspace, services }) => {
+    const { redisAddress } = example(keyspace, services.redis())
     // #region timeline
     const faults: FaultRecord[] = []
     await using proxy = await createProxy({
@@ -176,7 +198,8 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  it('redis trigger', async () => {
+  test('redis trigger', async ({ redis: keyspace, services }) => {
+    const { redisAddress, direct, connect } = example(keyspace, services.redis())
     // #region redisTrigger
     await using proxy = await createProxy({ upstream: redisAddress, protocol: 'redis' })
     const client = connect({ host: proxy.host, port: proxy.port })
