@@ -18,6 +18,8 @@ export {
   monitorRedisMemory,
 } from './monitors.js'
 export {
+  FAULTLINE_APPLICATION_PREFIX,
+  FIXTURE_APPLICATION_NAME,
   type IsolatedDatabase,
   type PostgresDefinition,
   type PostgresOptions,

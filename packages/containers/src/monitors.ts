@@ -2,27 +2,34 @@ import { Monitor, type MonitorOptions } from '@faultline/core'
 import amqp from 'amqplib'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import type { PostgresService } from './postgres.js'
+import { FAULTLINE_APPLICATION_PREFIX, type PostgresService } from './postgres.js'
 import type { RabbitMQService } from './rabbitmq.js'
 import type { RedisService } from './redis.js'
 
 type Options = Omit<MonitorOptions, 'cleanup'>
 
 /**
- * Samples the number of connections to a PostgreSQL database (`pg_stat_activity`, the monitor's own
- * excluded): pool exhaustion and connection leaks show here.
+ * Samples the number of client connections to a PostgreSQL database (`pg_stat_activity`): pool exhaustion
+ * and connection leaks show here. Only the code under test's connections count: Faultline's own — this
+ * monitor's, the `postgres` fixture's client, isolation and readiness probes, all with an
+ * `application_name` starting with `faultline:` — are left out.
  *
  * @example
- * const connections = monitorPgConnections(pg, { database: db.database })
- * await load()
- * expect(await connections.stop()).toNeverExceed(10)
+ * test('the pool holds at most 5 connections', async ({ postgres, services }) => {
+ *   const connections = monitorPgConnections(services.postgres(), { database: postgres.database })
+ *   await load()
+ *   expect(await connections.stop()).toNeverExceed(5)
+ * })
  */
 export function monitorPgConnections(
   service: PostgresService,
   options: Options & { database?: string } = {},
 ): Monitor {
   const database = options.database ?? service.info.database
-  const client = new pg.Client({ connectionString: service.urlFor('postgres') })
+  const client = new pg.Client({
+    connectionString: service.urlFor('postgres'),
+    application_name: `${FAULTLINE_APPLICATION_PREFIX}monitor`,
+  })
   client.on('error', () => {})
   const connected = client.connect()
   return new Monitor(
@@ -30,8 +37,9 @@ export function monitorPgConnections(
     async () => {
       await connected
       const { rows } = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-        [database],
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'
+           AND pid <> pg_backend_pid() AND left(application_name, $2) <> $3`,
+        [database, FAULTLINE_APPLICATION_PREFIX.length, FAULTLINE_APPLICATION_PREFIX],
       )
       return rows[0]!.n
     },

@@ -9,6 +9,16 @@ import { type ContainerServiceOptions, checkContainerOptions, startLabelled } fr
 
 const TEMPLATE = 'faultline_template'
 
+/**
+ * The `application_name` prefix of the PostgreSQL connections Faultline opens itself — isolation, readiness
+ * probes, monitors, the `postgres` fixture's client — so that `monitorPgConnections()` counts only the
+ * connections of the code under test.
+ */
+export const FAULTLINE_APPLICATION_PREFIX = 'faultline:'
+
+/** The `application_name` of the `postgres` fixture's client. */
+export const FIXTURE_APPLICATION_NAME = `${FAULTLINE_APPLICATION_PREFIX}fixture`
+
 /** Options of a PostgreSQL service. */
 export interface PostgresOptions extends ContainerServiceOptions {
   /** The default database (default `test`). */
@@ -63,8 +73,17 @@ export class PostgresService extends Service<PostgresInfo> {
     return new pg.Client({ connectionString: this.urlFor(database) })
   }
 
+  // A connection of Faultline's own, named so that monitors leave it out.
+  #own(database: string, role: string, options: pg.ClientConfig = {}): pg.Client {
+    return new pg.Client({
+      connectionString: this.urlFor(database),
+      application_name: `${FAULTLINE_APPLICATION_PREFIX}${role}`,
+      ...options,
+    })
+  }
+
   protected override async probe(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 2_000 })
+    const client = this.#own(this.info.database, 'probe', { connectionTimeoutMillis: 2_000 })
     client.on('error', () => {})
     try {
       await client.connect()
@@ -76,7 +95,7 @@ export class PostgresService extends Service<PostgresInfo> {
 
   #adminClient(): Promise<pg.Client> {
     this.#admin ??= (async () => {
-      const client = this.client('postgres')
+      const client = this.#own('postgres', 'admin')
       // A connection broken by a fault must not crash the process; the next isolate() reconnects.
       client.on('error', () => {
         this.#admin = undefined
@@ -111,7 +130,7 @@ export class PostgresService extends Service<PostgresInfo> {
     const size = this.info.isolationPool
     if (this.#filling || this.#closed || this.#pool.length >= size) return
     this.#filling = (async () => {
-      const admin = this.client('postgres')
+      const admin = this.#own('postgres', 'isolation')
       admin.on('error', () => {})
       await admin.connect()
       try {

@@ -17,6 +17,16 @@ const KIND_NAMES: Record<ServiceKind, string> = {
   rabbitmq: 'RabbitMQ',
 }
 
+// Every Services of this worker that is not closed, so that the setup file can heal what a test left
+// (a well-known symbol: the setup file and the tests may load this package through different paths).
+const key = Symbol.for('faultline.vitest.live-services')
+
+function live(): Set<Services> {
+  const holder = globalThis as { [key]?: Set<Services> }
+  holder[key] ??= new Set()
+  return holder[key]
+}
+
 /** The services the plugin started, as handles in this worker. */
 export class Services {
   readonly #handles = new Map<string, AnyService>()
@@ -24,6 +34,7 @@ export class Services {
   /** @internal */
   constructor(handles: Iterable<AnyService>) {
     for (const handle of handles) this.#handles.set(handle.name, handle)
+    live().add(this)
   }
 
   /** The declared names. */
@@ -78,10 +89,42 @@ export class Services {
     )
   }
 
+  /**
+   * Heals the faults started through these handles that are still active — those started at or after
+   * `since` (epoch ms) when given — unpausing or starting each container and waiting until it answers.
+   * Runs after every test (see `restoreServices`); throws what could not be healed.
+   */
+  async restore(options: { since?: number } = {}): Promise<void> {
+    const { since } = options
+    const settled = await Promise.allSettled(
+      [...this.#handles.values()].map(async (handle) => {
+        const faults = handle.faults.filter((f) => since === undefined || f.startedAt >= since)
+        for (const fault of faults.reverse()) await fault.heal()
+      }),
+    )
+    const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+    if (errors.length === 1) throw errors[0]
+    if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => String(e)).join('\n'))
+  }
+
   /** Closes the admin connections the handles opened in this worker. */
   async close(): Promise<void> {
+    live().delete(this)
     await Promise.allSettled([...this.#handles.values()].map((h) => h.close()))
   }
+}
+
+/**
+ * Heals what tests left on the shared services of this worker: every fault started through a
+ * `useServices()` handle (the `services` fixture's included) since `since` (epoch ms), or every one.
+ * The plugin's setup file calls it after each test (faults since the test started) and after each file
+ * (faults its hooks started), so a test that fails mid-pause cannot leave the next one a frozen service.
+ */
+export async function restoreServices(options: { since?: number } = {}): Promise<void> {
+  const settled = await Promise.allSettled([...live()].map((services) => services.restore(options)))
+  const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => String(e)).join('\n'))
 }
 
 /**
