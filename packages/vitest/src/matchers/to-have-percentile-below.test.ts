@@ -134,6 +134,48 @@ describe('.not.toHavePercentileBelow', () => {
   })
 })
 
+// The sugar: each is toHavePercentileBelow at its percentile, with that percentile's floor.
+for (const [matcher, percentile, floor] of [
+  ['toHaveP50Below', 50, 10],
+  ['toHaveP95Below', 95, 20],
+  ['toHaveP99Below', 99, 100],
+] as const) {
+  const judge = (report: LoadReport, limitMs: number, not = false) =>
+    (not ? expect(report).not : expect(report))[matcher](limitMs)
+
+  describe(`.${matcher}`, () => {
+    it('passes at or below the limit, fails above it with the percentile, the samples and the floor', () => {
+      const report = reportOf(1200)
+      const measured = report.percentile(percentile)
+      judge(report, measured)
+      expect(() => judge(report, Math.floor(measured / 2))).toThrowError(
+        new RegExp(
+          `^expect\\(report\\)\\.${matcher}\\(${Math.floor(measured / 2)}\\)\\n\\np${percentile} [\\d,]+ ms > [\\d,]+ ms over 1,200 requests \\(floor ${floor}, window 0\\.0-10\\.0 s, seed 42\\)`,
+        ),
+      )
+    })
+
+    it(`refuses fewer than ${floor} latencies`, () => {
+      expect(() => judge(reportOf(floor - 1), 10_000)).toThrowError(
+        `p${percentile} needs at least ${floor} requests with a latency to judge`,
+      )
+    })
+  })
+
+  describe(`.not.${matcher}`, () => {
+    it('passes above the limit, fails at or below it saying what was expected', () => {
+      const report = reportOf(1200)
+      const measured = report.percentile(percentile)
+      judge(report, Math.floor(measured / 2), true)
+      expect(() => judge(report, measured, true)).toThrowError(
+        new RegExp(
+          `\\np${percentile} [\\d,]+ ms <= [\\d,]+ ms over 1,200 requests .*, expected p${percentile} > `,
+        ),
+      )
+    })
+  })
+}
+
 describe('types', () => {
   it('are merged into Vitest’s expect, and wrong arguments do not compile', () => {
     const report = reportOf(100)
