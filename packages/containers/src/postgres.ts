@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { FaultlineArgumentError } from '@faultline/core'
 import { PostgreSqlContainer } from '@testcontainers/postgresql'
 import pg from 'pg'
@@ -8,6 +9,8 @@ import { Service } from './service.js'
 import { type ContainerServiceOptions, checkContainerOptions, startLabelled } from './start.js'
 
 const TEMPLATE = 'faultline_template'
+// How long a dropped test database's connections get to close on their own before they are terminated.
+const DROP_GRACE_MS = 2_000
 
 /**
  * The `application_name` prefix of the PostgreSQL connections Faultline opens itself — isolation, readiness
@@ -49,7 +52,10 @@ export interface IsolatedDatabase extends AsyncDisposable {
   database: string
   /** A connection URL to it. */
   url: string
-  /** Drops the database (closing any connection left to it). */
+  /**
+   * Drops the database. Connections still closing (a pool's `end()` resolves before they are) get up to
+   * 2 s to go on their own; any left after that were leaked and are terminated (`WITH (FORCE)`).
+   */
   drop(): Promise<void>
 }
 
@@ -110,12 +116,30 @@ export class PostgresService extends Service<PostgresInfo> {
   }
 
   // Concurrent tests share one admin connection; pg wants one query at a time on a client.
-  #adminQuery(sql: string): Promise<void> {
-    const next = this.#adminQueue.then(async () => {
-      await (await this.#adminClient()).query(sql)
-    })
+  #adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    const next = this.#adminQueue.then(async () => (await this.#adminClient()).query<R>(sql, values))
     this.#adminQueue = next.catch(() => {})
     return next
+  }
+
+  // Connections being closed (a pool's end() resolves before they are) get a moment to go on their own:
+  // DROP … WITH (FORCE) terminates what is left, and a terminated connection reports 57P01 to its client,
+  // which a pool re-emits as an 'error' — an unhandled error if nobody listens any more. Bounded: a
+  // connection still open after DROP_GRACE_MS was leaked, and is forced.
+  async #dropWhenClosed(database: string): Promise<void> {
+    const deadline = performance.now() + DROP_GRACE_MS
+    for (let poll = 0; poll < DROP_GRACE_MS / 10; poll++) {
+      const { rows } = await this.#adminQuery<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+        [database],
+      )
+      if (rows[0]?.n === 0 || performance.now() >= deadline) break
+      await sleep(10)
+    }
+    await this.#adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
   }
 
   async #create(run: (sql: string) => Promise<unknown>): Promise<string> {
@@ -153,7 +177,7 @@ export class PostgresService extends Service<PostgresInfo> {
   async isolate(): Promise<IsolatedDatabase> {
     const database = this.#pool.shift() ?? (await this.#create((sql) => this.#adminQuery(sql)))
     this.#refill()
-    const drop = () => this.#adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)
+    const drop = () => this.#dropWhenClosed(database)
     return { database, url: this.urlFor(database), drop, [Symbol.asyncDispose]: drop }
   }
 
