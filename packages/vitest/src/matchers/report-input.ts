@@ -10,7 +10,6 @@ import {
 import { errorRateFloor, type Floor, percentileFloor } from './floors.js'
 import { checkOptions, checkSampleCount } from './limits.js'
 import { where } from './message.js'
-import { outcomes } from './outcomes.js'
 
 /** Options of the statistical matchers. */
 export interface SampleOptions {
@@ -79,11 +78,11 @@ export function latencySamples(
   floor: Floor,
   minSamples?: number,
 ): LineSamples {
-  const o = outcomes(report)
   return {
     what,
-    population: o.dropped > 0 ? `${report.unit} with a latency or dropped` : `${report.unit} with a latency`,
-    have: o.latencies + o.dropped,
+    population:
+      report.dropped > 0 ? `${report.unit} with a latency or dropped` : `${report.unit} with a latency`,
+    have: report.latency.count + report.dropped,
     floor: minSamples === undefined ? floor : { needed: minSamples, why: 'minSamples' },
   }
 }
@@ -103,7 +102,7 @@ export function errorRateSamples(report: LoadReport, limit: number, minSamples?:
   return {
     what: `an error rate of ${limit}`,
     population: report.unit,
-    have: outcomes(report).arrivals,
+    have: report.count,
     floor: minSamples === undefined ? errorRateFloor(limit) : { needed: minSamples, why: 'minSamples' },
   }
 }

@@ -8,7 +8,7 @@ import {
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { checkOptions } from './limits.js'
 import { latency, meets, message, relation, samples } from './message.js'
-import { arrivalPercentile, countedLines, outcomes } from './outcomes.js'
+import { arrivalPercentile, countedLines } from './outcomes.js'
 import {
   checkSampleOptions,
   percentileSamples,
@@ -64,10 +64,9 @@ export function toHavePercentileWithin(
   requireFloors(baseline, [baseLine])
   const base = arrivalPercentile(baseline, percentile)
   if (base === Number.POSITIVE_INFINITY) {
-    const o = outcomes(baseline)
     throw new FaultlineError(
       'UNUSABLE_BASELINE',
-      `the baseline's ${name} is unbounded: ${formatCount(o.dropped)} of ${formatCount(o.arrivals)} of its arrivals were dropped. A baseline must serve its traffic: run it at a rate the system keeps up with.`,
+      `the baseline's ${name} is unbounded: ${formatCount(baseline.dropped)} of ${formatCount(baseline.count)} of its arrivals were dropped. A baseline must serve its traffic: run it at a rate the system keeps up with.`,
     )
   }
   const limit = base * factor

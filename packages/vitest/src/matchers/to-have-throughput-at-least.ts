@@ -3,13 +3,13 @@ import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { THROUGHPUT_CALLS_FLOOR, throughputWindowFloorMs } from './floors.js'
 import { checkRate } from './limits.js'
 import { args, meets, message, opposite, versus, where } from './message.js'
-import { countedLines, outcomes, throughputSpanMs } from './outcomes.js'
+import { countedLines } from './outcomes.js'
 import { toReport } from './report-input.js'
 
 /** Throws `TOO_FEW_SAMPLES` unless the report's window is long enough to judge `perSecond`. */
 export function requireThroughputWindow(report: LoadReport, perSecond: number, what = 'throughput'): void {
   const needed = throughputWindowFloorMs(perSecond)
-  const spanMs = throughputSpanMs(report)
+  const spanMs = report.activeMs
   if (spanMs >= needed) return
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
@@ -22,11 +22,9 @@ export function requireThroughputWindow(report: LoadReport, perSecond: number, w
  * The seconds are the active window throughput is computed over.
  */
 export function throughputFinding(report: LoadReport, perSecond: number): string {
-  const o = outcomes(report)
-  const spanMs = throughputSpanMs(report)
-  const of = o.completed === o.arrivals ? '' : ` of ${formatCount(o.arrivals)}`
+  const of = report.completed === report.count ? '' : ` of ${formatCount(report.count)}`
   const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  return `${formatCount(o.completed)}${of} ${report.unit}${tag} completed in ${formatSeconds(spanMs)} s (floor ${formatSeconds(throughputWindowFloorMs(perSecond))} s, ${where(report)})`
+  return `${formatCount(report.completed)}${of} ${report.unit}${tag} completed in ${formatSeconds(report.activeMs)} s (floor ${formatSeconds(throughputWindowFloorMs(perSecond))} s, ${where(report)})`
 }
 
 /**
@@ -44,7 +42,7 @@ export function toHaveThroughputAtLeast(
   const report = toReport(received, 'toHaveThroughputAtLeast')
   checkRate(perSecond, 'perSecond')
   requireThroughputWindow(report, perSecond)
-  const measured = outcomes(report).throughput
+  const measured = report.throughput
   const pass = meets(measured, perSecond, 'floor')
   const finding = `throughput ${versus(measured, perSecond, 'floor', formatRate)}: ${throughputFinding(report, perSecond)}`
   return {

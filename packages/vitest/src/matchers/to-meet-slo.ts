@@ -11,14 +11,7 @@ import { errorKinds } from './error-kinds.js'
 import { maxFloor, meanFloor, throughputWindowFloorMs } from './floors.js'
 import { checkMs, checkRate, checkRatio, checkSampleCount } from './limits.js'
 import { args, latency, meets, message, samples, versus } from './message.js'
-import {
-  arrivalMax,
-  arrivalMean,
-  arrivalPercentile,
-  countedLines,
-  outcomes,
-  throughputSpanMs,
-} from './outcomes.js'
+import { arrivalMax, arrivalMean, arrivalPercentile, countedLines } from './outcomes.js'
 import {
   errorRateSamples,
   type LineSamples,
@@ -84,21 +77,20 @@ function lines(report: LoadReport, slo: SloLimits): SloLine[] {
     const line = latencySamples(report, 'max', maxFloor(), min)
     out.push(latencyLine('max', arrivalMax(report), slo.max, line))
   }
-  const o = outcomes(report)
   if (slo.errorRate !== undefined) {
     const line = errorRateSamples(report, slo.errorRate, min)
     out.push({
-      met: meets(o.errorRate, slo.errorRate, 'ceiling'),
-      text: `error rate ${versus(o.errorRate, slo.errorRate, 'ceiling', formatRatio)} (${formatCount(o.errors)} errors in ${formatCount(o.arrivals)}, floor ${formatCount(line.floor.needed)})`,
+      met: meets(report.errorRate, slo.errorRate, 'ceiling'),
+      text: `error rate ${versus(report.errorRate, slo.errorRate, 'ceiling', formatRatio)} (${formatCount(report.errors)} errors in ${formatCount(report.count)}, floor ${formatCount(line.floor.needed)})`,
       samples: line,
     })
   }
   if (slo.throughput !== undefined) {
-    const span = formatSeconds(throughputSpanMs(report))
+    const span = formatSeconds(report.activeMs)
     const floor = formatSeconds(throughputWindowFloorMs(slo.throughput))
     out.push({
-      met: meets(o.throughput, slo.throughput, 'floor'),
-      text: `throughput ${versus(o.throughput, slo.throughput, 'floor', formatRate)} (${formatCount(o.completed)} completed in ${span} s, floor ${floor} s)`,
+      met: meets(report.throughput, slo.throughput, 'floor'),
+      text: `throughput ${versus(report.throughput, slo.throughput, 'floor', formatRate)} (${formatCount(report.completed)} completed in ${span} s, floor ${floor} s)`,
     })
   }
   return out
@@ -145,9 +137,8 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
   const breached = all.filter((l) => !l.met)
   const pass = breached.length === 0
   const listed = all.map((l) => `  ${l.met ? '✓' : '✗'} ${l.text}`)
-  const o = outcomes(report)
   const kinds = errorKinds(report)
-  const over = samples(report, o.arrivals)
+  const over = samples(report, report.count)
   const head = pass
     ? `all ${all.length} SLO lines met over ${over}, expected at least one breached:`
     : `${breached.length} of ${all.length} SLO lines breached over ${over}:`
