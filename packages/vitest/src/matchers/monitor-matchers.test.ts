@@ -210,3 +210,16 @@ describe('.not.toBeStable', () => {
     `)
   })
 })
+
+describe('types', () => {
+  it('are merged into Vitest’s expect, and wrong arguments do not compile', () => {
+    const monitor = seriesOf([1, 2], 0)
+    expect(monitor).toNeverExceed(5, { maxFailures: 0 })
+    // @ts-expect-error a limit is a number
+    expect(() => expect(monitor).toNeverExceed('5')).toThrowError('limit: must be a finite number')
+    // @ts-expect-error maxFailures is a count
+    expect(() => expect(monitor).toNeverExceed(5, { maxFailures: 'all' })).toThrowError('options.maxFailures')
+    // @ts-expect-error toBeStable needs maxGrowth
+    expect(() => expect(monitor).toBeStable({ minSamples: 2 })).toThrowError('limits.maxGrowth')
+  })
+})
