@@ -6,16 +6,23 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe } from 'vitest'
 
-// Cache failure during load: 100 reads/s for 8 s while the Redis in front of PostgreSQL is stopped for
-// about 2 s and started again. The container's outage goes on a timeline; the report is judged inside the
-// outage's window and after it.
+// Cache failure during load: 100 reads/s while the Redis in front of PostgreSQL is stopped for about 2 s and
+// started again. The container's outage goes on a timeline; the report is judged inside the outage's window
+// and after it. The run lasts long enough for this machine: a stop and start of the cache is timed first, so
+// a slow machine gets a longer run, never a verdict about a window the outage still covered.
 
 type Cache = Awaited<ReturnType<ReturnType<typeof redis>['start']>>
 
 describe('a Redis outage in the middle of a load run', () => {
   let cache: Cache
+  let durationMs: number
   beforeAll(async () => {
     cache = await redis().start('orders-cache')
+    const started = performance.now()
+    await (await cache.stop({ timeout: 500 })).heal()
+    const outageCostMs = performance.now() - started
+    // 1.5 s before the outage, 1.5 s down plus the stop and start, then at least 3 s after it.
+    durationMs = Math.ceil(6_000 + 2 * outageCostMs)
   })
   afterAll(async () => {
     await cache?.close()
@@ -25,11 +32,11 @@ describe('a Redis outage in the middle of a load run', () => {
   async function runWithOutage(read: () => Promise<unknown>) {
     const timeline = new Timeline()
     cache.recordOn(timeline)
-    const run = load(read, { rate: 100, duration: 8_000, interval: 250, timeline, seed: 7 })
+    const run = load(read, { rate: 100, duration: durationMs, interval: 250, timeline, seed: 7 })
     await sleep(1_500)
-    await cache.stop({ timeout: 500 })
+    const stopped = await cache.stop({ timeout: 500 })
     await sleep(1_500)
-    await cache.start() // waits until Redis answers: the heal is when it is really back
+    await stopped.heal() // starts it and waits until Redis answers: the heal is when it is really back
     return run
   }
 
@@ -98,10 +105,11 @@ describe('a Redis outage in the middle of a load run', () => {
     expect(impact.errors).toBeGreaterThan(50)
     expect(impact.detectionMs).not.toBeNull()
     // Recovery is measured (to the report's 250 ms resolution): ioredis reconnects within ~50 ms of Redis
-    // answering, so this is well under a second on a quiet machine. The bound here is loose on purpose: a
-    // shared CI machine must not make it flaky; benchmarks, not tests, hold timing targets.
+    // answering. Relative, not absolute: callers fail for less time after the heal than the outage lasted
+    // (both stretch together on a slow machine); benchmarks, not tests, hold timing targets.
+    const outageMs = impact.fault.healedAt! - impact.fault.startedAt
     expect(impact.recoveryMs).not.toBeNull()
-    expect(impact.recoveryMs!).toBeLessThan(3_000)
-    expect(report.window(7_000, 8_000)).toHaveErrorRateBelow(0.01)
+    expect(impact.recoveryMs!).toBeLessThan(outageMs)
+    expect(report.window(durationMs - 1_000, durationMs)).toHaveErrorRateBelow(0.01)
   })
 })

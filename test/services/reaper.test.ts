@@ -19,12 +19,12 @@ async function exists(id: string): Promise<boolean> {
 const childRun = `
 import { redis } from '@faultline/containers'
 const service = await redis().start('orphan')
-console.log(service.info.containerId)
+console.log(JSON.stringify({ id: service.info.containerId, run: process.env.FAULTLINE_RUN_ID }))
 setInterval(() => {}, 1000)
 `
 
-/** Starts a separate run, waits for its container, and kills the run's process with SIGKILL. */
-async function killedRun(watchdog: boolean): Promise<string> {
+/** Starts a separate run that starts one container; returns the run's process, container and run id. */
+async function separateRun(watchdog: boolean) {
   const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_WATCHDOG: watchdog ? 'on' : 'off' }
   delete env.FAULTLINE_RUN_ID
   delete env.FAULTLINE_RUN_PID
@@ -33,8 +33,15 @@ async function killedRun(watchdog: boolean): Promise<string> {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const lines = createInterface({ input: child.stdout })
-  const [id] = (await once(lines, 'line')) as [string]
+  const [line] = (await once(lines, 'line')) as [string]
+  const { id, run } = JSON.parse(line) as { id: string; run: string }
   expect(await exists(id)).toBe(true)
+  return { child, id, run }
+}
+
+/** Starts a separate run, waits for its container, and kills the run's process with SIGKILL. */
+async function killedRun(watchdog: boolean): Promise<string> {
+  const { child, id } = await separateRun(watchdog)
   const exited = once(child, 'exit')
   child.kill('SIGKILL')
   await exited
@@ -44,7 +51,7 @@ async function killedRun(watchdog: boolean): Promise<string> {
 describe('reaper', () => {
   test("the run's watchdog removes its containers once the run's process is killed with SIGKILL", async () => {
     const id = await killedRun(true)
-    await expect.poll(() => exists(id), { timeout: 20_000, interval: 250 }).toBe(false)
+    await expect.poll(() => exists(id), { timeout: 60_000, interval: 250 }).toBe(false)
   })
 
   test('a container of a killed run whose watchdog died too is removed by the next sweep', async () => {
@@ -80,6 +87,22 @@ describe('reaper', () => {
     const inspect = await client.container.dockerode.getContainer(cache.info.containerId!).inspect()
     expect(inspect.Config.Labels[LABELS.run]).toBe(process.env.FAULTLINE_RUN_ID)
     expect(inspect.Config.Labels[LABELS.service]).toBe('labelled')
-    expect(typeof removeRunContainers).toBe('function')
+  })
+
+  test('removeRunContainers removes every container of the run it names, and only those', async () => {
+    await using mine = await redis().start('mine')
+    const { child, id, run } = await separateRun(false)
+    try {
+      expect(run).not.toBe(process.env.FAULTLINE_RUN_ID)
+      const { removed } = await removeRunContainers(run)
+      expect(removed).toEqual([id])
+      expect(await exists(id)).toBe(false)
+      expect(await exists(mine.info.containerId!)).toBe(true)
+    } finally {
+      const exited = once(child, 'exit')
+      child.kill('SIGKILL')
+      await exited
+      await removeRunContainers(run)
+    }
   })
 })
