@@ -1,23 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError, formatCount, formatSeconds } from '@faultline/core'
+import type { RabbitMQService } from '@faultline/containers'
+import { FaultlineArgumentError, FaultlineError, formatCount, formatSeconds } from '@faultline/core'
 import type { ChannelModel, GetMessage } from 'amqplib'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { countMessages, type QueueKind, queueKind, readClassic } from './dead-letter-queue.js'
 import { message } from './message.js'
 
 /** The dead-letter queue to look in: a connection (a channel of its own is opened per look) and its name. */
 export interface DeadLetterQueueRef {
   connection: ChannelModel
   queue: string
+  /**
+   * The broker's service handle, whose management API tells the queue's type (whether its messages can be
+   * read without changing them). Default: the plugin's RabbitMQ service the connection talks to.
+   */
+  service?: RabbitMQService
+  /** The connection's vhost (the `rabbitmq` fixture's `vhost`); default: the vhost holding `queue`. */
+  vhost?: string
 }
 
 /** What `toDeadLetter` waits for. */
 export interface DeadLetterExpectation {
-  /** Which message is the poison one (default: any message). */
+  /** Which message is the poison one (default: any message). Needs the messages' content: classic queues only. */
   match?: (message: GetMessage) => boolean
-  /** The queue it must have been dead-lettered from, per the broker's `x-death` header. */
+  /** The queue it must have been dead-lettered from, per the broker's `x-death` header. Classic queues only. */
   from?: string
-  /** How long to wait for it, in ms (default 5 000). */
+  /** How many such messages must be there (default 1). */
+  count?: number
+  /** How long to wait for them, in ms (default 5 000). */
   within?: number
+  /** Stops the wait early: the matcher then throws (no verdict). */
+  signal?: AbortSignal
 }
 
 interface XDeath {
@@ -48,26 +61,37 @@ function checkRef(received: unknown): DeadLetterQueueRef {
   return ref as DeadLetterQueueRef
 }
 
-/** Reads every message of `queue` without consuming it: unacknowledged gets on a channel that is then closed. */
-async function browse(connection: ChannelModel, queue: string): Promise<GetMessage[]> {
-  const channel = await connection.createChannel()
-  channel.on('error', () => {})
-  try {
-    const found: GetMessage[] = []
-    for (let i = 0; i < 10_000; i++) {
-      const m = await channel.get(queue, { noAck: false })
-      if (m === false) break
-      found.push(m)
-    }
-    return found
-  } finally {
-    await channel.close().catch(() => {}) // closing requeues every message read
+function checkExpectation(expected: DeadLetterExpectation) {
+  const within = expected.within ?? 5_000
+  if (!(Number.isFinite(within) && within > 0)) {
+    throw new FaultlineArgumentError('within', `must be a positive number of ms, got ${within}`)
   }
+  const count = expected.count ?? 1
+  if (!(Number.isInteger(count) && count >= 1)) {
+    throw new FaultlineArgumentError('count', `must be a whole number >= 1, got ${count}`)
+  }
+  if (expected.match !== undefined && typeof expected.match !== 'function') {
+    throw new FaultlineArgumentError(
+      'match',
+      'must be a function of the message, e.g. (m) => m.properties.messageId === "poison"',
+    )
+  }
+  if (expected.signal !== undefined && !(expected.signal instanceof AbortSignal)) {
+    throw new FaultlineArgumentError('signal', 'must be an AbortSignal')
+  }
+  return { within, count }
 }
 
+// Polls fast at first, then every 100 ms: a dead letter usually arrives soon after the last delivery.
+const pause = (look: number) => Math.min(5 * 2 ** look, 100)
+
 /**
- * Passes when a message matching `match` reaches the dead-letter queue within `within` ms, dead-lettered by
- * the broker (`x-death` evidence), from `from` if given. Polls; never consumes the queue's messages.
+ * Waits, with a deadline and an optional AbortSignal, until `count` messages dead-lettered by the broker
+ * (`x-death` evidence), matching `match` and from `from` if given, are in the dead-letter queue. It never
+ * consumes nor changes them: it polls the queue's message count (passive declare) and reads the messages
+ * only when that count changed, and only on a classic queue (requeued in place: a classic queue keeps no
+ * delivery count). A quorum queue counts every read as a delivery (x-delivery-count + 1), so there it
+ * judges by the count alone, and refuses `match` / `from`.
  *
  * @example
  * await expect({ connection: rabbitmq.connection, queue: 'orders.dlq' }).toDeadLetter({
@@ -80,37 +104,84 @@ export async function toDeadLetter(
   received: unknown,
   expected: DeadLetterExpectation = {},
 ): Promise<SyncMatcherResult> {
-  const { connection, queue } = checkRef(received)
-  const within = expected.within ?? 5_000
-  if (!(Number.isFinite(within) && within > 0)) {
-    throw new FaultlineArgumentError('within', `must be a positive number of ms, got ${within}`)
-  }
+  const ref = checkRef(received)
+  const { connection, queue } = ref
+  const { within, count } = checkExpectation(expected)
+  const needsContent = expected.match !== undefined || expected.from !== undefined
   const match = expected.match ?? (() => true)
+  const deadline = AbortSignal.timeout(within)
+  const stop = expected.signal ? AbortSignal.any([deadline, expected.signal]) : deadline
   const started = performance.now()
-  let polls = 0
-  let seen: GetMessage[] = []
-  let hit: GetMessage | undefined
+
+  let kind: QueueKind = 'unknown'
+  let looks = 0
+  let reads = 0
+  let depth: number | undefined
+  let judged: number | undefined // the depth the last judgement was made at
+  let hits: GetMessage[] = []
   let wrongSource: GetMessage | undefined
-  while (!hit) {
-    polls++
-    seen = await browse(connection, queue)
-    for (const m of seen.filter(match)) {
-      const fromOk = expected.from === undefined || deaths(m).some((d) => d.queue === expected.from)
-      if (deaths(m).length > 0 && fromOk) hit = m
-      else wrongSource ??= m
+  let counted = false // judged by the count alone (a quorum queue)
+  for (let look = 0; look < 100_000; look++) {
+    looks++
+    depth = await countMessages(connection, queue)
+    if (depth !== undefined && depth > 0 && depth !== judged) {
+      judged = depth
+      if (kind === 'unknown') kind = await queueKind(connection, queue, ref)
+      if (kind === 'classic') {
+        const seen = await readClassic(connection, queue, Math.min(depth, 10_000))
+        reads++
+        hits = []
+        for (const m of seen.filter(match)) {
+          const fromOk = expected.from === undefined || deaths(m).some((d) => d.queue === expected.from)
+          if (deaths(m).length > 0 && fromOk) hits.push(m)
+          else wrongSource ??= m
+        }
+      } else if (needsContent) {
+        const option = expected.match !== undefined ? 'match' : 'from'
+        throw new FaultlineArgumentError(
+          option,
+          `'${queue}' is ${kind === 'unknown' ? 'a queue of unknown type (no management API to ask: pass { service })' : `a ${kind} queue`}: ` +
+            `toDeadLetter reads only classic queues, because RabbitMQ counts any read of a quorum queue's message as a delivery ` +
+            '(basic.get, a consumer, the management API /get: each returns it with x-delivery-count + 1). ' +
+            `Judge it by count (leave out match and from), or dead-letter into a classic queue to check the messages`,
+        )
+      } else {
+        counted = true
+      }
     }
-    if (hit || performance.now() - started >= within) break
-    await sleep(100)
+    const found = counted ? (depth ?? 0) : hits.length
+    if (found >= count || stop.aborted) break
+    await sleep(pause(look), undefined, { signal: stop }).catch(() => {})
   }
   const elapsed = performance.now() - started
-  const pass = hit !== undefined
+  const found = counted ? (depth ?? 0) : hits.length
+  const pass = found >= count
+  if (!pass && expected.signal?.aborted && !deadline.aborted) {
+    throw new FaultlineError(
+      'ABORTED',
+      `toDeadLetter: the wait for '${queue}' was aborted after ${formatSeconds(elapsed)} s (${formatCount(looks)} looks, ${formatCount(depth ?? 0)} messages in it): no verdict`,
+    )
+  }
+
   const source = expected.from === undefined ? '' : ` from '${expected.from}'`
+  const what = `${count === 1 ? 'a' : formatCount(count)} ${expected.match ? 'matching ' : ''}${count === 1 ? 'message' : 'messages'}`
+  const looked = `${formatCount(looks)} looks, ${formatCount(reads)} ${reads === 1 ? 'read' : 'reads'}`
   const lines = pass
-    ? [`a matching message reached '${queue}'${source} after ${formatSeconds(elapsed)} s: ${evidence(hit!)}`]
+    ? counted
+      ? [
+          `${formatCount(found)} ${found === 1 ? 'message' : 'messages'} in '${queue}' after ${formatSeconds(elapsed)} s (${looked})`,
+          `counted, not read: '${queue}' is a ${kind} queue, and reading its messages would add to their x-delivery-count; their x-death evidence was not checked`,
+        ]
+      : [
+          `${what} dead-lettered${source} reached '${queue}' after ${formatSeconds(elapsed)} s (${looked}): ${evidence(hits[0]!)}`,
+        ]
     : [
-        `no matching message dead-lettered${source} reached '${queue}' within ${formatSeconds(within)} s: ` +
-          `${formatCount(seen.length)} messages in the queue at the last of ${formatCount(polls)} looks`,
-        ...(wrongSource
+        `no ${count === 1 ? '' : `${formatCount(count)} `}${expected.match ? 'matching ' : ''}${count === 1 ? 'message' : 'messages'} dead-lettered${source} reached '${queue}' within ${formatSeconds(within)} s: ` +
+          (depth === undefined
+            ? `the queue does not exist (${looked})`
+            : `${formatCount(depth)} messages in the queue at the last of ${looked}` +
+              (!counted && hits.length > 0 ? `, ${formatCount(hits.length)} of them as expected` : '')),
+        ...(wrongSource && hits.length === 0
           ? [`a matching message is there but without that evidence: ${evidence(wrongSource)}`]
           : []),
       ]
@@ -120,7 +191,14 @@ export async function toDeadLetter(
       message({
         subject: 'queue',
         matcher: 'toDeadLetter',
-        args: `{ ${[expected.match ? 'match' : '', expected.from ? `from: '${expected.from}'` : '', `within: ${within}`].filter(Boolean).join(', ')} }`,
+        args: `{ ${[
+          expected.match ? 'match' : '',
+          expected.from ? `from: '${expected.from}'` : '',
+          expected.count !== undefined ? `count: ${count}` : '',
+          `within: ${within}`,
+        ]
+          .filter(Boolean)
+          .join(', ')} }`,
         isNot: this.isNot,
         lines,
         hints: pass
