@@ -43,7 +43,12 @@ export {
 export { errorKind } from './load/error-kind.js'
 export { load } from './load/load.js'
 export type { ClosedLoadOptions, CommonLoadOptions, LoadOptions, OpenLoadOptions } from './load/options.js'
-export { LoadRecorder, type LoadRecorderOptions, type LoadSample } from './load/recorder.js'
+export {
+  type LoadFinishOptions,
+  LoadRecorder,
+  type LoadRecorderOptions,
+  type LoadSample,
+} from './load/recorder.js'
 export {
   isLoadReport,
   type LatencySummaryJSON,
