@@ -42,20 +42,17 @@ export function checkSampleOptions(
 export interface LineSamples {
   /** The line, e.g. `p99`, `an error rate of 0.01`. */
   readonly what: string
-  /** What is counted, e.g. `requests with a latency (or dropped)`. */
+  /** What is counted, e.g. `requests with a latency or dropped`. */
   readonly population: string
   readonly have: number
   readonly floor: Floor
 }
 
-/** The line's samples if it is under its floor, else undefined. */
-export function underFloor(line: LineSamples): LineSamples | undefined {
-  return line.have < line.floor.needed ? line : undefined
-}
-
-/** Throws a `TOO_FEW_SAMPLES` error naming every line under its floor. */
-export function refuse(report: LoadReport, lines: readonly LineSamples[]): never {
-  const each = lines.map(
+/** Throws a `TOO_FEW_SAMPLES` error naming every line under its floor; returns when none is. */
+export function requireFloors(report: LoadReport, lines: readonly LineSamples[]): void {
+  const under = lines.filter((l) => l.have < l.floor.needed)
+  if (under.length === 0) return
+  const each = under.map(
     (l) =>
       `${l.what} needs at least ${formatCount(l.floor.needed)} ${l.population} to judge (${l.floor.why}); the report has ${formatCount(l.have)}`,
   )
@@ -63,12 +60,6 @@ export function refuse(report: LoadReport, lines: readonly LineSamples[]): never
     'TOO_FEW_SAMPLES',
     `${each.join('; ')} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
   )
-}
-
-/** Throws unless every line holds its floor. */
-export function requireFloors(report: LoadReport, lines: readonly LineSamples[]): void {
-  const under = lines.filter((l) => underFloor(l) !== undefined)
-  if (under.length > 0) refuse(report, under)
 }
 
 /** The samples of a latency line: latencies, and drops (above every budget). */
