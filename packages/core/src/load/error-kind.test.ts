@@ -15,6 +15,7 @@ describe('errorKind', () => {
     expect(errorKind(new Error('HTTP 500 Internal Server Error'))).toBe('Error')
     expect(errorKind(Object.assign(new Error('x'), { status: 'bad' }))).toBe('Error')
     expect(errorKind(Object.assign(new Error('x'), { status: 42 }))).toBe('Error')
+    expect(errorKind(new DOMException('aborted', 'AbortError'))).toBe('AbortError')
     expect(errorKind('timeout')).toBe('timeout')
     expect(errorKind(undefined)).toBe('Error')
   })

@@ -20,6 +20,8 @@ export function errorKind(error: unknown): string {
     if (httpStatus(status)) return `HTTP ${status}`
     if (httpStatus(statusCode)) return `HTTP ${statusCode}`
     if (typeof message === 'string' && HTTP_MESSAGE.test(message)) return message
+    // A DOMException's numeric `code` is a legacy number (20 for AbortError): its name says more.
+    if (error instanceof DOMException) return error.name
     if (typeof code === 'string' && code !== '') return code
     if (typeof code === 'number') return String(code)
     if (typeof name === 'string' && name !== '') return name
