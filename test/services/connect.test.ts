@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { expect, test } from '@faultline/vitest'
 import { describe } from 'vitest'
 
@@ -31,7 +33,20 @@ describe('services started by the plugin', () => {
     expect(services.names.sort()).toEqual(['cache', 'mq', 'pg'])
     const pg = services.postgres('pg')
     expect(pg.url).toBe(`postgres://test:test@${pg.host}:${pg.port}/test`)
-    expect(pg.host).toBe(process.env.TESTCONTAINERS_HOST_OVERRIDE ?? pg.host)
+    if (process.env.TESTCONTAINERS_HOST_OVERRIDE)
+      expect(pg.host).toBe(process.env.TESTCONTAINERS_HOST_OVERRIDE)
     expect(pg.info.image).toBe(process.env.FAULTLINE_POSTGRES_IMAGE ?? 'postgres:17')
+  })
+
+  test("each handle's host and port reach its service", async ({ services }) => {
+    for (const name of services.names) {
+      const { host, port } = services.get(name)
+      const socket = connect({ host, port })
+      try {
+        await once(socket, 'connect')
+      } finally {
+        socket.destroy()
+      }
+    }
   })
 })

@@ -10,6 +10,7 @@ export { type ExternalOptions, external } from './external.js'
 export { ContainerFault, type ContainerFaultKind } from './fault.js'
 export { DEFAULT_IMAGES, defaultImage } from './images.js'
 export type { PostgresInfo, RabbitMQInfo, RedisInfo, ServiceInfo, ServiceKind } from './info.js'
+export { removeOnInterrupt, removeRunContainersNow } from './interrupt.js'
 export { currentRun, LABELS } from './labels.js'
 export {
   monitorPgConnections,

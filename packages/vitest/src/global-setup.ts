@@ -2,6 +2,7 @@ import {
   type AnyService,
   assertDockerReachable,
   currentRun,
+  removeOnInterrupt,
   removeRunContainers,
   type ServiceInfo,
   sweepOrphans,
@@ -12,7 +13,8 @@ import { lookup } from './registry.js'
 
 /**
  * Vitest global setup added by the plugin: sweeps orphans of killed runs, starts every declared service
- * in parallel, provides their info to the workers, and tears everything down at the end of the run.
+ * in parallel, provides their info to the workers, and tears everything down at the end of the run — or
+ * on SIGINT / SIGTERM / SIGHUP, on which Vitest exits without running global teardown.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const run = currentRun()
@@ -25,12 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       console.warn(`faultline: removed ${swept.removed.length} container(s) left by killed runs`)
     }
   }
+  // From before the first container starts: an interrupted start leaves nothing either.
+  const stopWatchingSignals = needsDocker ? removeOnInterrupt(run.id) : () => {}
 
   const settled = await Promise.allSettled(declared.map(([name, definition]) => definition.start(name)))
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value as AnyService] : []))
   const teardown = async () => {
     await Promise.allSettled(started.map((service) => service.close()))
     if (needsDocker) await removeRunContainers(run.id)
+    stopWatchingSignals()
   }
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
   if (failures.length > 0) {
