@@ -81,9 +81,9 @@ try {
   const pgCold = await pgNoPool.then((p) => timeEach(15, async () => (await p.isolate()).drop()))
   const redisIsolate = await timeEach(50, async () => (await cache.isolate()).release())
   const mqIsolate = await timeEach(10, async () => (await mq.isolate()).delete())
-  const pgRestart = await timeEach(2, () => pg.restart({ timeout: 1_000 }))
-  const redisRestart = await timeEach(2, () => cache.restart({ timeout: 1_000 }))
-  const mqRestart = await timeEach(1, () => mq.restart({ timeout: 1_000 }))
+  const pgRestart = await timeEach(2, async () => void (await pg.restart({ timeout: 1_000 })))
+  const redisRestart = await timeEach(2, async () => void (await cache.restart({ timeout: 1_000 })))
+  const mqRestart = await timeEach(1, async () => void (await mq.restart({ timeout: 1_000 })))
 
   const isolation = {
     postgres: { medianMs: round1(median(pgIsolate)), samples: pgIsolate.length, pool: 2 },
