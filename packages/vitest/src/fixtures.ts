@@ -45,7 +45,8 @@ function notAnswering(service: string, what: string): FaultlineError {
     'SERVICE_NOT_ANSWERING',
     `service '${service}' did not answer while closing the test's ${what} within ${CLOSE_WITHIN_MS} ms; ` +
       "the test's isolated resources were left for the end of the run. " +
-      'Fix: heal every fault the test starts (`await using paused = await service.pause()`), on this handle.',
+      'Fix: disturb shared services through the `services` fixture or useServices() (their faults are healed ' +
+      'after each test), or heal what you start: `await using paused = await services.postgres().pause()`.',
   )
 }
 
