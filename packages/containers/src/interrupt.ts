@@ -22,6 +22,9 @@ const { getContainerRuntimeClient } = require(process.env.FAULTLINE_TESTCONTAINE
 /**
  * Removes every container of run `runId` before returning, blocking the process (at most 60 s): for the
  * moment the process is about to exit and no asynchronous work can finish any more.
+ *
+ * @example
+ * process.once('exit', () => removeRunContainersNow(currentRun().id))
  */
 export function removeRunContainersNow(runId: string): void {
   spawnSync(process.execPath, ['-e', REMOVE_RUN], {
