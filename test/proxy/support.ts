@@ -57,7 +57,7 @@ export async function recorder(upstream: { host: string; port: number }): Promis
   const chunks: Buffer[] = []
   const sockets = new Set<Socket>()
   const server = createServer({ allowHalfOpen: true }, (client) => {
-    const service = connect({ ...upstream, allowHalfOpen: true })
+    const service = connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true })
     for (const socket of [client, service]) {
       sockets.add(socket)
       socket.on('error', () => {})
