@@ -3,23 +3,27 @@
 // Targets (ratios within this run; absolute numbers on a shared 2-core machine are noise):
 //   throughput through the proxy >= 90 % of direct, for a pipelined and for a request/response workload;
 //   added median latency per round trip < 50 µs.
+// Also measured, without a target: the same through a proxy that frames Redis (`protocol: 'redis'`, what
+// triggers need): with no trigger (the framer only finds where commands end) and with a trigger that never
+// matches (every command is decoded and matched).
 // The proxy runs in this process, next to the client, as it does in a user's test: its CPU cost competes
-// with the client's, which is the cost a user pays.
+// with the client's, which is the cost a user pays. Redis runs in a container started with Faultline's
+// labels, so a run killed half way leaves nothing the next run's sweep would not remove.
 //
 //   npm run build && TESTCONTAINERS_RYUK_DISABLED=true FAULTLINE_REDIS_IMAGE=... node bench/proxy.bench.ts
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createProxy } from '@faultline/proxy'
-import { RedisContainer } from '@testcontainers/redis'
+import { redis } from '@faultline/containers'
+import { redis as commands, createProxy } from '@faultline/proxy'
 import { Redis } from 'ioredis'
 
 // Many short direct/proxied pairs rather than a few long runs: on a shared machine the load drifts by a
 // factor of several within a minute, and a ratio taken within a pair (0.5 s apart) cancels that drift.
 const pairs = Number(process.env.BENCH_PAIRS ?? 10)
 const seconds = Number(process.env.BENCH_SECONDS ?? 0.5)
-const image = process.env.FAULTLINE_REDIS_IMAGE ?? 'redis:7'
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -158,15 +162,21 @@ async function requestResponse(
   return { ops: rate, rtts }
 }
 
-const container = await new RedisContainer(image).start()
+const service = await redis().start('bench-proxy')
+const image = service.info.image
 // Both sides talk to the container's own address when it is reachable, so Docker's port mapping (NAT or
 // docker-proxy) is not part of what is measured; otherwise both use the mapped port.
-const mapped: Target = { host: container.getHost(), port: container.getPort() }
-const network = container.getNetworkNames()[0]
-const byIp: Target | undefined = network ? { host: container.getIpAddress(network), port: 6379 } : undefined
+const mapped: Target = { host: service.host, port: service.port }
+const ip = containerAddress(service.info.containerId)
+const byIp: Target | undefined = ip ? { host: ip, port: 6379 } : undefined
 const direct = byIp !== undefined && (await reachable(byIp)) ? byIp : mapped
 const proxy = await createProxy({ upstream: `${direct.host}:${direct.port}` })
 const proxied: Target = { host: proxy.host, port: proxy.port }
+const framedProxy = await createProxy({ upstream: `${direct.host}:${direct.port}`, protocol: 'redis' })
+const framed: Target = { host: framedProxy.host, port: framedProxy.port }
+const matchingProxy = await createProxy({ upstream: `${direct.host}:${direct.port}`, protocol: 'redis' })
+matchingProxy.trigger(commands.command('NEVER'), { times: Number.POSITIVE_INFINITY })
+const matching: Target = { host: matchingProxy.host, port: matchingProxy.port }
 try {
   type Sides = { direct: number[]; proxied: number[]; ratios: number[] }
   const sides = (): Sides => ({ direct: [], proxied: [], ratios: [] })
@@ -176,29 +186,47 @@ try {
     rawRequestResponse: sides(),
     ioredisRequestResponse: sides(),
     rttP50: sides(),
+    framedRawPipelined: sides(),
+    framedIoredisPipelined: sides(),
+    framedRttP50: sides(),
+    matchingRawPipelined: sides(),
+    matchingIoredisPipelined: sides(),
   }
-  // One pair: both sides back to back, in alternating order so neither always goes first.
-  async function pair(into: Sides, i: number, measure: (target: Target) => Promise<number>): Promise<void> {
+  // One pair: direct and `through` back to back, in alternating order so neither always goes first.
+  async function pair(
+    into: Sides,
+    i: number,
+    measure: (target: Target) => Promise<number>,
+    through: Target = proxied,
+  ): Promise<void> {
     const first = i % 2 === 0 ? 'direct' : 'proxied'
     const values = { direct: 0, proxied: 0 }
     for (const side of first === 'direct'
       ? (['direct', 'proxied'] as const)
       : (['proxied', 'direct'] as const)) {
-      values[side] = await measure(side === 'direct' ? direct : proxied)
+      values[side] = await measure(side === 'direct' ? direct : through)
     }
     into.direct.push(values.direct)
     into.proxied.push(values.proxied)
     into.ratios.push(values.proxied / values.direct)
   }
+  const rttP50 = async (t: Target) => median((await requestResponse(t, 1)).rtts)
   // Warm-up: JIT, connections, Redis' own allocations.
   await requestResponse(direct, 1)
   await requestResponse(proxied, 1)
+  await requestResponse(framed, 1)
+  await requestResponse(matching, 1)
   for (let i = 0; i < pairs; i++) {
     await pair(samples.rawPipelined, i, rawPipelined)
     await pair(samples.ioredisPipelined, i, ioredisPipelined)
     await pair(samples.rawRequestResponse, i, async (t) => (await requestResponse(t, 16)).ops)
     await pair(samples.ioredisRequestResponse, i, ioredisRequestResponse)
-    await pair(samples.rttP50, i, async (t) => median((await requestResponse(t, 1)).rtts))
+    await pair(samples.rttP50, i, rttP50)
+    await pair(samples.framedRawPipelined, i, rawPipelined, framed)
+    await pair(samples.framedIoredisPipelined, i, ioredisPipelined, framed)
+    await pair(samples.framedRttP50, i, rttP50, framed)
+    await pair(samples.matchingRawPipelined, i, rawPipelined, matching)
+    await pair(samples.matchingIoredisPipelined, i, ioredisPipelined, matching)
   }
   const ratio = (s: Sides) => median(s.ratios)
   const throughput = (s: Sides) => ({
@@ -206,8 +234,8 @@ try {
     proxiedOpsPerSecond: Math.round(median(s.proxied)),
     ratio: Math.round(ratio(s) * 1000) / 1000,
   })
-  const added = samples.rttP50.proxied.map((p, i) => p - samples.rttP50.direct[i]!)
-  const addedP50 = median(added)
+  const addedOf = (s: Sides) => median(s.proxied.map((p, i) => p - s.direct[i]!))
+  const addedP50 = addedOf(samples.rttP50)
   const result = {
     benchmark: 'proxy',
     node: process.version,
@@ -229,6 +257,21 @@ try {
       proxiedP50Us: round1(median(samples.rttP50.proxied)),
       addedP50Us: round1(addedP50),
     },
+    framed: {
+      pipelinedRedis: {
+        ioredis: throughput(samples.framedIoredisPipelined),
+        raw: throughput(samples.framedRawPipelined),
+      },
+      roundTrip: {
+        directP50Us: round1(median(samples.framedRttP50.direct)),
+        proxiedP50Us: round1(median(samples.framedRttP50.proxied)),
+        addedP50Us: round1(addedOf(samples.framedRttP50)),
+      },
+      withTrigger: {
+        ioredis: throughput(samples.matchingIoredisPipelined),
+        raw: throughput(samples.matchingRawPipelined),
+      },
+    },
     targets: { throughputRatio: 0.9, addedP50Us: 50 },
     pass: {
       pipelinedIoredis: ratio(samples.ioredisPipelined) >= 0.9,
@@ -245,7 +288,24 @@ try {
   console.log(`written to ${out}`)
 } finally {
   await proxy.close()
-  await container.stop()
+  await framedProxy.close()
+  await matchingProxy.close()
+  await service.close()
+}
+
+// The container's address on its Docker network, or undefined (no docker CLI, or none to read).
+function containerAddress(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined
+  try {
+    const out = execFileSync(
+      'docker',
+      ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', id],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    )
+    return out.trim().split(/\s+/)[0] || undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function reachable(target: Target): Promise<boolean> {

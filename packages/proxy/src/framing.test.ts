@@ -157,12 +157,17 @@ describe('a framed connection is byte-exact and closes like an unframed one', ()
       const service = await echo()
       cleanup.push(service.close)
       const proxy = await framedProxy(service.endpoint, protocol)
-      proxy.trigger(quiet, { times: Number.POSITIVE_INFINITY }) // framing and matching run, nothing acts
       await fc.assert(
         fc.asyncProperty(
           fc.array(fc.nat(), { maxLength: 12 }),
           fc.option(fc.nat(), { freq: 2 }),
-          async (cuts, truncate) => {
+          fc.boolean(),
+          async (cuts, truncate, listening) => {
+            // With a trigger that never matches, framing and matching run and nothing acts; without one,
+            // the framer only tracks where messages start and end.
+            await using _quiet = listening
+              ? proxy.trigger(quiet, { times: Number.POSITIVE_INFINITY })
+              : undefined
             const sent = truncate === null ? stream : stream.subarray(0, truncate % (stream.length + 1))
             const client = await dial(proxy.port)
             let got = 0

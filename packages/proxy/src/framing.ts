@@ -4,14 +4,23 @@ import type { ProtocolMessage, ProtocolName } from './protocols/types.js'
 
 /**
  * Frames one connection's client -> service bytes: each chunk goes through the protocol's framer before
- * it is forwarded, every message is handed to `onMessage`, and the pipe holds back the bytes from the start
- * of a message not reported yet (at most the framing window), so a trigger can still act before it.
+ * it is forwarded, every message is handed to `onMessage` while `listening()` (a trigger is active), and
+ * the pipe holds back the bytes from the start of a message not reported yet (at most the framing
+ * window), so a trigger can still act before it.
  */
 export class Framing {
   private readonly waiting = new Map<ProtocolMessage, Array<(end: number) => void>>()
 
-  constructor(pipe: Pipe, protocol: ProtocolName, onMessage: (message: ProtocolMessage) => void) {
+  constructor(
+    pipe: Pipe,
+    protocol: ProtocolName,
+    listening: () => boolean,
+    onMessage: (message: ProtocolMessage) => void,
+  ) {
     const framer = framers[protocol]({
+      get listening() {
+        return listening()
+      },
       message: onMessage,
       end: (message) => {
         const runs = this.waiting.get(message) ?? []

@@ -122,6 +122,8 @@ export class FaultProxy implements AsyncDisposable {
   private readonly connecting = new Map<Socket, Socket>()
   private accepted = 0
   private faultCount = 0
+  // Active triggers: while there is none, framers only track message boundaries.
+  private triggers = 0
   private refusing = 0
   private closing: Promise<void> | undefined
 
@@ -362,9 +364,11 @@ export class FaultProxy implements AsyncDisposable {
     const params = { message: matcher.description, action, at, nth, times }
     const hits: TriggerHit[] = []
     const behaviour = triggerBehaviour(matcher, params, hits)
-    return this.register('trigger', {}, 'upstream', params, callee, (record, _chance, onHeal) => {
+    const trigger = this.register('trigger', {}, 'upstream', params, callee, (record, _chance, onHeal) => {
       return new Trigger(record, 1, behaviour, onHeal, hits)
     })
+    this.triggers++
+    return trigger
   }
 
   /** Closes the listener, every connection and timer, and heals every fault. Idempotent. */
@@ -466,9 +470,14 @@ export class FaultProxy implements AsyncDisposable {
   }
 
   private frame(connection: Connection, protocol: ProtocolName): void {
-    connection.framing = new Framing(connection.up, protocol, (message) => {
-      for (const fault of this.faults) fault.message(connection, message)
-    })
+    connection.framing = new Framing(
+      connection.up,
+      protocol,
+      () => this.triggers > 0,
+      (message) => {
+        for (const fault of this.faults) fault.message(connection, message)
+      },
+    )
   }
 
   private apply(
@@ -511,6 +520,7 @@ export class FaultProxy implements AsyncDisposable {
     }
     const fault = create(record, chance, (healed) => {
       this.faults.delete(healed)
+      if (healed.name === 'trigger') this.triggers--
       this.onFault?.(healed.record, 'heal')
     })
     this.faults.add(fault)

@@ -155,6 +155,7 @@ export class AmqpFramer implements Framer {
       }
       this.headerSeen = true
       this.next(0, FRAME_HEADER)
+      if (!this.events.listening) return
       this.events.message({
         protocol: 'amqp',
         method: 'protocol-header',
@@ -191,6 +192,7 @@ export class AmqpFramer implements Framer {
   }
 
   private method(channel: number, id: number, end: number): void {
+    if (!this.events.listening) return
     if (id === PUBLISH) {
       // Reported now, so a trigger can act before it; its end is the end of its content, read later.
       const message = {

@@ -13,6 +13,7 @@ function frame(make: (events: FramerEvents) => Framer, stream: Buffer, cuts: num
   const messages: ProtocolMessage[] = []
   let from = 0
   const framer = make({
+    listening: true,
     message: (m) => messages.push(m),
     end: (m) => {
       expect(messages).toContain(m)
@@ -90,7 +91,7 @@ describe('PostgresFramer', () => {
 
   it('stops framing once the client starts TLS', () => {
     const messages: ProtocolMessage[] = []
-    const framer = new PostgresFramer({ message: (m) => messages.push(m), end: () => {} })
+    const framer = new PostgresFramer({ listening: true, message: (m) => messages.push(m), end: () => {} })
     framer.push(Buffer.concat([wire.pgSslRequest(), Buffer.from([0x16, 3, 1, 0, 5])]), 0)
     expect(messages).toHaveLength(1)
     expect(framer.safe).toBe(Number.POSITIVE_INFINITY)
@@ -217,9 +218,48 @@ describe('a message longer than the framing window', () => {
 
   it('redis: an inline command longer than the window stops framing (Redis refuses it too)', () => {
     const messages: ProtocolMessage[] = []
-    const framer = new RedisFramer({ message: (m) => messages.push(m), end: () => {} })
+    const framer = new RedisFramer({ listening: true, message: (m) => messages.push(m), end: () => {} })
     framer.push(Buffer.from(`PING ${large}\r\n`), 0)
     expect(messages).toEqual([])
     expect(framer.safe).toBe(Number.POSITIVE_INFINITY)
   })
+})
+
+describe('with nobody listening (no active trigger)', () => {
+  const streams = {
+    postgres: Buffer.concat([wire.pgStartup({ user: 'u' }), wire.pgQuery('BEGIN'), wire.pgQuery('COMMIT')]),
+    redis: Buffer.concat([wire.resp('MULTI'), Buffer.from('PING\r\n'), wire.resp('EXEC')]),
+    amqp: Buffer.concat([wire.amqpHeader(), ...wire.amqpPublish(1, Buffer.from('x'), 4)]),
+  }
+  const make = {
+    postgres: (events: FramerEvents) => new PostgresFramer(events),
+    redis: (events: FramerEvents) => new RedisFramer(events),
+    amqp: (events: FramerEvents) => new AmqpFramer(events),
+  }
+
+  it.each(Object.keys(streams) as Array<keyof typeof streams>)(
+    '%s: reports nothing, yet holds back exactly what a listening framer holds',
+    (protocol) => {
+      fc.assert(
+        fc.property(cuts, (at) => {
+          const stream = streams[protocol]
+          const quiet = make[protocol]({
+            listening: false,
+            message: () => expect.unreachable(),
+            end: () => {},
+          })
+          const loud = make[protocol]({ listening: true, message: () => {}, end: () => {} })
+          const points = [...new Set(at.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+          let from = 0
+          for (const to of [...points, stream.length]) {
+            if (to <= from) continue
+            quiet.push(stream.subarray(from, to), from)
+            loud.push(stream.subarray(from, to), from)
+            expect(quiet.safe).toBe(loud.safe)
+            from = to
+          }
+        }),
+      )
+    },
+  )
 })

@@ -46,11 +46,35 @@ export class PostgresFramer implements Framer {
       } else if (this.body !== undefined) {
         p += this.collect(chunk, p)
       } else {
-        p += this.header(chunk, p)
+        p += this.whole(chunk, p) || this.header(chunk, p)
       }
     }
     if (this.off) return
     this.safe = this.headLength > 0 || this.body !== undefined ? this.start : offset + chunk.length
+  }
+
+  // The common case, read in place: a typed message whose header (and, if decoded, the part of its body
+  // a matcher reads) is in this chunk. Returns the bytes consumed, 0 to take the byte-by-byte path.
+  private whole(chunk: Buffer, p: number): number {
+    if (this.startup || this.headLength > 0 || chunk.length - p < 5) return 0
+    const type = String.fromCharCode(chunk[p]!)
+    const total = 1 + chunk.readInt32BE(p + 1)
+    if (total < 5) return 0
+    const start = this.base + p
+    const listening = this.events.listening
+    if (!DECODED.has(type)) {
+      this.skip = total - 5
+      if (listening) this.events.message({ protocol: 'postgres', type, start, end: start + total })
+      return 5
+    }
+    const need = Math.min(total - 5, FRAMING_WINDOW)
+    if (chunk.length - p - 5 < need) return 0
+    this.skip = total - 5 - need
+    // Parse and Bind are always read: an Execute later resolves its SQL through them.
+    if (!listening && (type === 'Q' || type === 'E')) return 5 + need
+    const sql = this.decode(type, chunk.subarray(p + 5, p + 5 + need))
+    if (listening) this.events.message({ protocol: 'postgres', type, start, end: start + total, sql })
+    return 5 + need
   }
 
   // Reads header bytes from `chunk` at `p`; acts once the header is whole. Returns the bytes consumed.
@@ -91,7 +115,8 @@ export class PostgresFramer implements Framer {
             : 'startup'
     if (type === 'startup') this.startup = false
     this.skip = length - 8
-    this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + length })
+    if (this.events.listening)
+      this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + length })
   }
 
   private typedMessage(): void {
@@ -103,7 +128,8 @@ export class PostgresFramer implements Framer {
     }
     if (!DECODED.has(type)) {
       this.skip = total - 5
-      this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total })
+      if (this.events.listening)
+        this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total })
       return
     }
     // The SQL and names lead the body: the first window of it is enough to match on.
@@ -125,7 +151,8 @@ export class PostgresFramer implements Framer {
     this.body = undefined
     this.skip = total - 5 - need
     const sql = this.decode(type, parts.length === 1 ? parts[0]! : Buffer.concat(parts))
-    this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total, sql })
+    if (this.events.listening)
+      this.events.message({ protocol: 'postgres', type, start: this.start, end: this.start + total, sql })
   }
 
   // Not (or no longer) readable PostgreSQL: forward everything from here on, unframed.

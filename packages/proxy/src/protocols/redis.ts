@@ -16,6 +16,42 @@ const MAX_LENGTH_LINE = 32
 
 type Phase = 'idle' | 'inline' | 'count' | 'bulkHeader' | 'bulk'
 
+const SPACE = /\s/
+
+// The words of an inline command (`PING`, `SET k v`), split on whitespace as Redis does.
+function inlineWords(line: string): string[] {
+  const text = line.trim()
+  if (text === '') return []
+  return SPACE.test(text) ? text.split(/\s+/) : [text]
+}
+
+// Where the line read by lengthAt ends (past its CRLF).
+let after = 0
+
+/**
+ * The integer of a RESP length line (`3\r\n` after `*` or `$`) starting at `q`, setting `after`; NaN when
+ * the line is not whole before `limit` or is not a plain integer.
+ */
+function lengthAt(chunk: Buffer, q: number, limit: number): number {
+  let value = 0
+  let digits = 0
+  const negative = chunk[q] === 0x2d
+  if (negative) q++
+  for (; q < limit && digits < 16; q++) {
+    const c = chunk[q]!
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30)
+      digits++
+    } else if (c === 0x0d && digits > 0 && q + 1 < limit && chunk[q + 1] === LF) {
+      after = q + 2
+      return negative ? -value : value
+    } else {
+      return Number.NaN
+    }
+  }
+  return Number.NaN
+}
+
 /** Frames a Redis client -> server stream. */
 export class RedisFramer implements Framer {
   safe = 0
@@ -52,6 +88,11 @@ export class RedisFramer implements Framer {
         if (p + room < chunk.length) view = chunk.subarray(0, p + room)
       }
       if (this.phase === 'idle') {
+        const end = this.whole(chunk, p, offset)
+        if (end > 0) {
+          p = end
+          continue
+        }
         this.begin(offset + p)
         if (chunk[p] === STAR) {
           this.phase = 'count'
@@ -67,6 +108,40 @@ export class RedisFramer implements Framer {
     }
     if (this.off) return
     this.safe = this.phase !== 'idle' && !this.released ? this.start : offset + chunk.length
+  }
+
+  // The common case, read in place: a whole command of at most the window in this chunk, reported at
+  // once. Returns the index past it, or -1 to take the byte-by-byte path (a command split across chunks,
+  // longer than the window, or not RESP: that path decides).
+  private whole(chunk: Buffer, p: number, offset: number): number {
+    const limit = Math.min(chunk.length, p + FRAMING_WINDOW)
+    // Nobody reads messages: find the end only.
+    const listening = this.events.listening
+    let words: string[] = []
+    let q: number
+    if (chunk[p] !== STAR) {
+      const newline = chunk.indexOf(LF, p)
+      if (newline < 0 || newline >= limit) return -1
+      if (listening) words = inlineWords(chunk.toString('utf8', p, newline))
+      q = newline + 1
+    } else {
+      const count = lengthAt(chunk, p + 1, limit)
+      if (!(count > 0)) return -1
+      q = after
+      for (let i = 0; i < count; i++) {
+        if (q >= limit || chunk[q] !== DOLLAR) return -1
+        const length = lengthAt(chunk, q + 1, limit)
+        if (!(length >= 0) || after + length + 2 > limit) return -1
+        if (listening) words.push(chunk.toString('utf8', after, after + Math.min(length, MAX_ARG)))
+        q = after + length + 2
+      }
+    }
+    const [command = '', ...args] = words
+    if (command !== '') {
+      const start = offset + p
+      this.events.message({ protocol: 'redis', command: command.toUpperCase(), args, start, end: offset + q })
+    }
+    return q
   }
 
   private begin(start: number): void {
@@ -93,7 +168,7 @@ export class RedisFramer implements Framer {
     this.lineLength = 0
     const text = line.toString(this.phase === 'inline' ? 'utf8' : 'latin1').replace(/\r?\n$/, '')
     if (this.phase === 'inline') {
-      this.words = text.trim().split(/\s+/).filter(Boolean)
+      this.words = inlineWords(text)
       this.complete(offset + stop)
     } else if (this.phase === 'count') {
       const count = Number(text)
@@ -142,7 +217,7 @@ export class RedisFramer implements Framer {
     if (this.early !== undefined) {
       this.early.end = end
       this.events.end(this.early)
-    } else if (!this.released) {
+    } else if (!this.released && this.events.listening) {
       const [command = '', ...args] = this.words
       if (command !== '')
         this.events.message({
@@ -169,7 +244,7 @@ export class RedisFramer implements Framer {
     this.word = []
     this.keepLeft = 0
     const [command = '', ...args] = words
-    if (command === '') return
+    if (command === '' || !this.events.listening) return
     this.early = {
       protocol: 'redis',
       command: command.toUpperCase(),

@@ -56,6 +56,11 @@ export const FRAMING_WINDOW = 64 * 1024
 
 /** What a framer reports, in stream order. */
 export interface FramerEvents {
+  /**
+   * Whether anyone reads messages now (an active trigger). When not, a framer may skip decoding what only
+   * a matcher reads, and not report; it still tracks where messages start and end.
+   */
+  readonly listening: boolean
   /** A message, once the fields a matcher reads are known: whole, or its first {@link FRAMING_WINDOW} bytes. */
   message(message: ProtocolMessage): void
   /** A message reported with `end: Infinity` now has its end. */
