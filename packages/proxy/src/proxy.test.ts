@@ -132,6 +132,7 @@ describe('createProxy', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
     // The sender is stopped by TCP back-pressure, not buffered without bound in the proxy.
     expect(client.writableLength).toBeGreaterThan(0)
+    expect(proxy.stats().buffered).toBeLessThanOrEqual(1.5 * (1 << 20))
     await hole.heal()
     await flushed
     expect((await answer).data.equals(bytes)).toBe(true)
