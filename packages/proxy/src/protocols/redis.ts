@@ -115,7 +115,7 @@ export class RedisFramer implements Framer {
   // longer than the window, or not RESP: that path decides).
   private whole(chunk: Buffer, p: number, offset: number): number {
     const limit = Math.min(chunk.length, p + FRAMING_WINDOW)
-    // Nobody reads messages: find the end only.
+    // With no active trigger nobody reads the words: only the end is found.
     const listening = this.events.listening
     let words: string[] = []
     let q: number
