@@ -1,42 +1,21 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { load } from './load.js'
 import { LoadReport } from './report.js'
 
-// A real HTTP server on loopback that stalls for one second: every request that arrives between 0.5 s
-// and 1.5 s after `t0` is answered at 1.5 s.
-let server: Server
-let url: string
-let t0 = 0
-const STALL_START = 500
-const STALL_END = 1500
+import { type StallingServer, startStallingServer } from './stalling-server.test-support.js'
 
+// A real HTTP server on loopback that stalls from 0.5 s to 1.5 s after `server.restart()`.
+let server: StallingServer
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    const t = performance.now() - t0
-    const reply = () => res.end('ok')
-    if (t >= STALL_START && t < STALL_END) setTimeout(reply, STALL_END - t)
-    else reply()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  server = await startStallingServer()
 })
-
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-})
-
-const get = async ({ signal }: { signal: AbortSignal }) => {
-  const res = await fetch(url, { signal })
-  await res.text()
-}
+afterAll(() => server.close())
+const get = (context: { signal: AbortSignal }) => server.get(context)
 
 // 200 arrivals/s for 2 s: 400 arrivals, half of them during the stall.
 const ARRIVALS = 400
 const stalled = (extra: { maxQueued?: number } = {}) => {
-  t0 = performance.now()
+  server.restart()
   return load(get, { rate: 200, duration: 2000, maxInFlight: 20, seed: 1, ...extra })
 }
 
