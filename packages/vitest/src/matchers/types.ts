@@ -35,7 +35,10 @@ export interface FaultlineLoadMatchers<R = unknown> {
 export interface FaultlineHistoryMatchers<R = unknown> {
   /** Every acknowledged write is in `finalRead`; indeterminate ones may be absent. */
   toHaveNoLostWrites(finalRead: Iterable<unknown>): R
-  /** No value twice in `finalRead`, and none that no write attempted. */
+  /**
+   * No value read more often than its writes explain (attempts sharing an `id` are one write), and none
+   * that no write attempted.
+   */
   toHaveNoDuplicates(finalRead: Iterable<unknown>): R
 }
 
