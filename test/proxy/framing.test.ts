@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { connect, createServer, type Socket } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { createProxy, type ProtocolName } from '@faultline/proxy'
 import { test } from '@faultline/vitest'
 import amqplib from 'amqplib'
@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { describe, expect, onTestFinished } from 'vitest'
+import { collect, dial, split, writePieces } from '../../packages/proxy/src/test-support/net.ts'
 import { address, recorder, through } from './support.js'
 
 // A framed connection (a proxy created with `protocol`) must close exactly like an unframed one. Shown on
@@ -123,26 +124,9 @@ interface Outcome {
 // kilobytes on loopback: a margin a 10x slower machine still meets).
 async function roundTrip(port: number, pieces: readonly Buffer[]): Promise<Outcome> {
   const sent = Buffer.concat(pieces)
-  const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true })
-  await once(socket, 'connect')
-  const chunks: Buffer[] = []
-  let error: string | undefined
-  let ended = false
-  const closed = new Promise<void>((resolve) => {
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('end', () => {
-      ended = true
-      socket.end()
-    })
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      error = e.code ?? e.message
-    })
-    socket.on('close', () => resolve())
-  })
-  for (const piece of pieces) {
-    if (!socket.write(piece)) await once(socket, 'drain')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+  const socket = await dial(port)
+  const closed = collect(socket)
+  await writePieces(socket, pieces)
   socket.end()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<'hung'>((resolve) => {
@@ -151,24 +135,13 @@ async function roundTrip(port: number, pieces: readonly Buffer[]): Promise<Outco
   const settled = await Promise.race([closed, deadline])
   clearTimeout(timer)
   socket.destroy()
-  const back = Buffer.concat(chunks)
+  if (settled === 'hung') return { bytes: 0, same: false, ended: false, error: 'hung' }
   return {
-    bytes: back.length,
-    same: back.equals(sent),
-    ended: settled !== 'hung' && ended,
-    error,
+    bytes: settled.data.length,
+    same: settled.data.equals(sent),
+    ended: settled.ended,
+    error: settled.error,
   }
-}
-
-function split(stream: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
-  const pieces: Buffer[] = []
-  let from = 0
-  for (const to of [...points, stream.length]) {
-    if (to > from) pieces.push(stream.subarray(from, to))
-    from = Math.max(from, to)
-  }
-  return pieces
 }
 
 // A loopback service that echoes every byte and ends its side after the client's end.

@@ -6,7 +6,7 @@ import { amqp, type MessageMatcher, postgres, redis } from './protocols/matchers
 import type { ProtocolName } from './protocols/types.js'
 import * as wire from './protocols/wire.test-support.js'
 import { createProxy, type FaultProxy } from './proxy.js'
-import { collect, dial, echo, listen } from './test-support/net.js'
+import { collect, dial, echo, listen, split, writePieces } from './test-support/net.js'
 
 // A framed connection (a proxy created with `protocol`) must be as transparent as an unframed one: the
 // same bytes arrive, a FIN passes after them, whatever the chunking, wherever the client stops, and a
@@ -67,25 +67,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: () => string): P
   } finally {
     clearTimeout(timer)
   }
-}
-
-// Writes `pieces` one by one, each in its own event-loop turn so the proxy tends to see separate reads.
-async function writePieces(socket: Socket, pieces: readonly Buffer[]): Promise<void> {
-  for (const piece of pieces) {
-    if (!socket.write(piece)) await once(socket, 'drain')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
-
-function split(stream: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
-  const pieces: Buffer[] = []
-  let from = 0
-  for (const to of [...points, stream.length]) {
-    if (to > from) pieces.push(stream.subarray(from, to))
-    from = Math.max(from, to)
-  }
-  return pieces
 }
 
 // Larger than the framing window, so the streaming path is exercised, not only whole-message framing.

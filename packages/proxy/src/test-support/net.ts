@@ -86,3 +86,23 @@ export function readBytes(socket: Socket, bytes: number): Promise<Buffer> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/** Writes `pieces` one by one, each in its own event-loop turn so the proxy tends to see separate reads. */
+export async function writePieces(socket: Socket, pieces: readonly Buffer[]): Promise<void> {
+  for (const piece of pieces) {
+    if (!socket.write(piece)) await once(socket, 'drain')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** `stream` split at the given offsets (taken modulo its length + 1, as fast-check draws them). */
+export function split(stream: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+  const pieces: Buffer[] = []
+  let from = 0
+  for (const to of [...points, stream.length]) {
+    if (to > from) pieces.push(stream.subarray(from, to))
+    from = Math.max(from, to)
+  }
+  return pieces
+}
