@@ -1,4 +1,7 @@
+export { now } from './clock.js'
+export { describeValue } from './describe-value.js'
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
+export { type ActiveFault, FaultWindow, isActiveFault, type TimelineOptions } from './fault.js'
 export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
 export { formatValue } from './history/format.js'
 export {
@@ -10,6 +13,7 @@ export {
   type OperationOutcome,
   type RecordOptions,
 } from './history/history.js'
+export { isErrorStatus } from './http-status.js'
 export { type FaultImpact, faultImpact } from './impact.js'
 export { InjectedFaultError, isInjectedFault } from './inject/errors.js'
 export { Fault, type FaultStats } from './inject/fault.js'
@@ -70,8 +74,19 @@ export {
   startMonitor,
   trend,
 } from './monitor/monitor.js'
-export { createRandom, type Random, randomSeed } from './random.js'
+export { createRandom, mixSeed, type Random, randomSeed } from './random.js'
 export { formatCount, formatMs, formatRate, formatRatio, formatSeconds } from './stats/format.js'
 export { LatencyHistogram, type LatencyHistogramJSON } from './stats/histogram.js'
 export { checkPercentile, minSamplesFor, percentileName } from './stats/percentile.js'
 export { Timeline, type TimelineEntry, type TimelineMark } from './timeline.js'
+export {
+  type Callee,
+  checkFunction,
+  checkNumber,
+  checkOneOf,
+  checkRatio,
+  checkSeed,
+  describeRule,
+  type NumberRule,
+  optionalNumber,
+} from './validate.js'

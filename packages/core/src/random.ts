@@ -58,3 +58,27 @@ export function createRandom(seed: number = randomSeed()): Random {
     exponential: (mean) => -Math.log(1 - next()) * mean,
   }
 }
+
+/**
+ * Mixes integers into one 32-bit seed (a murmur3 step per part), so nearby keys give unrelated streams.
+ * Use it to derive the seed of one stream per key from a run's seed, when draws must not depend on the
+ * order keys are served in (e.g. one stream per connection of a proxy fault).
+ *
+ * @example
+ * const random = createRandom(mixSeed(fault.seed, connection.id))
+ */
+export function mixSeed(...parts: readonly number[]): number {
+  let h = 0x811c9dc5
+  for (const part of parts) {
+    let k = Math.imul(part >>> 0, 0xcc9e2d51)
+    k = (k << 15) | (k >>> 17)
+    h ^= Math.imul(k, 0x1b873593)
+    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64
+  }
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}

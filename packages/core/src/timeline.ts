@@ -1,4 +1,6 @@
-/** One fault on the timeline: when it was applied and, once healed, when it was healed (epoch ms). */
+import { now } from './clock.js'
+
+/** One fault on the timeline: when it was applied and, once healed, when it was healed (epoch ms, core's `now()`). */
 export interface TimelineEntry {
   readonly name: string
   readonly target?: string
@@ -30,19 +32,23 @@ export class Timeline {
   /** Records that a fault starts now (or at `at`, epoch ms). */
   start(
     name: string,
-    options: { target?: string; at?: number; details?: Readonly<Record<string, unknown>> } = {},
+    options: {
+      target?: string | undefined
+      at?: number | undefined
+      details?: Readonly<Record<string, unknown>> | undefined
+    } = {},
   ): TimelineMark {
     const index = this.#entries.length
     const entry: TimelineEntry = {
       name,
       ...(options.target === undefined ? {} : { target: options.target }),
-      startedAt: options.at ?? Date.now(),
+      startedAt: options.at ?? now(),
       ...(options.details === undefined ? {} : { details: options.details }),
     }
     this.#entries.push(entry)
     return {
       entry,
-      heal: (at = Date.now()) => {
+      heal: (at = now()) => {
         const current = this.#entries[index]
         if (current && current.healedAt === undefined) this.#entries[index] = { ...current, healedAt: at }
       },
