@@ -3,7 +3,6 @@ export { describeValue } from './describe-value.js'
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
 export { type ActiveFault, FaultWindow, isActiveFault, type TimelineOptions } from './fault.js'
 export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
-export { formatValue } from './history/format.js'
 export {
   classifyError,
   History,
@@ -16,14 +15,14 @@ export {
 export { isErrorStatus } from './http-status.js'
 export { type FaultImpact, faultImpact } from './impact.js'
 export { InjectedFaultError, isInjectedFault } from './inject/errors.js'
-export { Fault, type FaultStats } from './inject/fault.js'
+export { type FaultStats, InjectedFault } from './inject/fault.js'
 export { type FunctionFault, injectFault, injectMethod, type MethodKey } from './inject/inject.js'
 export type {
+  BlackHoleFault,
   ErrorFault,
   FaultBehaviour,
   FaultControl,
-  FaultOptions,
-  HangFault,
+  InjectOptions,
   LatencyFault,
   OutcomeFault,
 } from './inject/options.js'

@@ -1,7 +1,8 @@
+import { now } from '../clock.js'
+import { type ActiveFault, FaultWindow } from '../fault.js'
 import { createRandom, type Random } from '../random.js'
-import type { TimelineMark } from '../timeline.js'
 import { InjectedFaultError } from './errors.js'
-import type { FaultBehaviour, FaultOptions } from './options.js'
+import type { FaultBehaviour, InjectOptions } from './options.js'
 
 /** What a fault has seen so far. */
 export interface FaultStats {
@@ -11,7 +12,7 @@ export interface FaultStats {
   readonly matched: number
   /** Calls the fault hit (matched and drawn under `rate`). */
   readonly injected: number
-  /** Calls waiting right now in a hang or a delay. */
+  /** Calls waiting right now in a black hole or a delay. */
   readonly waiting: number
 }
 
@@ -28,39 +29,47 @@ function findSignal(args: readonly unknown[]): AbortSignal | undefined {
 }
 
 /**
- * An applied in-process fault: decides which calls it hits, counts them, and records its enabled windows on
- * the timeline. Made by `injectFault` / `injectMethod`; dispose it (`await using`) to heal and restore.
+ * An applied in-process fault, Faultline's {@link ActiveFault} for a wrapped function or method: decides
+ * which calls it hits, counts them, and records each enabled window on the timeline. Made by `injectFault` /
+ * `injectMethod`.
+ *
+ * `await fault.heal()` ends it: it stops hitting calls, calls held in a black hole or a delay go on to the
+ * real function, and its window on the timeline closes. `disable()` / `enable()` switch it off and on again
+ * (each `enable()` opens a new window). Disposing it (`await using`, or `using`: restoring is synchronous)
+ * heals it and puts back the wrapped method for good.
  *
  * @example
  * await using fault = injectMethod(llm, 'complete', { kind: 'error', rate: 0.2, seed: 42 })
  * // ... calls ...
  * fault.stats() // { calls: 100, matched: 100, injected: 21, waiting: 0 }
+ * await fault.heal()
  */
-export class Fault<A extends unknown[] = unknown[], R = unknown> implements AsyncDisposable, Disposable {
+export class InjectedFault<A extends unknown[] = unknown[], R = unknown> implements ActiveFault, Disposable {
   readonly name: string
   readonly kind: FaultBehaviour<A, R>['kind']
+  /** What it was applied to, as given by `options.target` (e.g. `llm`). */
+  readonly target: string | undefined
   /** The share of matching calls hit, 0-1. */
   readonly rate: number
   /** The seed of the rate decisions and jitter: print it with a failure to replay the run. */
   readonly seed: number
-  readonly #options: FaultOptions<A, R>
+  readonly #options: InjectOptions<A, R>
   readonly #random: Random
   readonly #waiters = new Set<() => void>()
   readonly #restore: () => void
-  #enabled = false
+  readonly #createdAt = now()
+  #window: FaultWindow | undefined
   #disposed = false
-  #mark: TimelineMark | undefined
   #calls = 0
   #matched = 0
   #injected = 0
-  #startedAt: number | undefined
-  #healedAt: number | undefined
 
   /** @internal Use `injectFault` or `injectMethod`. */
-  constructor(options: FaultOptions<A, R>, defaultName: string, restore: () => void = () => {}) {
+  constructor(options: InjectOptions<A, R>, defaultName: string, restore: () => void = () => {}) {
     this.#options = options
     this.kind = options.kind
     this.name = options.name ?? defaultName
+    this.target = options.target
     this.rate = options.rate ?? 1
     this.#random = createRandom(options.seed)
     this.seed = this.#random.seed
@@ -68,19 +77,19 @@ export class Fault<A extends unknown[] = unknown[], R = unknown> implements Asyn
     if (options.enabled ?? true) this.enable()
   }
 
-  /** True while the fault hits calls. */
-  get enabled(): boolean {
-    return this.#enabled
+  /** True while the fault hits calls (enabled, not healed). */
+  get active(): boolean {
+    return this.#window?.open ?? false
   }
 
-  /** When it was last enabled (epoch ms), if ever. */
-  get startedAt(): number | undefined {
-    return this.#startedAt
+  /** When its current (or last) window opened, epoch ms; before the first `enable()`, when it was made. */
+  get startedAt(): number {
+    return this.#window?.startedAt ?? this.#createdAt
   }
 
-  /** When it last healed (epoch ms); undefined while it has not (or is enabled again). */
+  /** When its last window closed, epoch ms; undefined while active or never enabled. */
   get healedAt(): number | undefined {
-    return this.#enabled ? undefined : this.#healedAt
+    return this.#window?.healedAt
   }
 
   /** Counters of calls seen and faults injected. */
@@ -93,34 +102,38 @@ export class Fault<A extends unknown[] = unknown[], R = unknown> implements Asyn
     }
   }
 
-  /** Starts hitting calls (again); a new window on the timeline. No-op while enabled or after dispose. */
+  /** Starts hitting calls (again): a new window on the timeline. No-op while active or after dispose. */
   enable(): this {
-    if (this.#enabled || this.#disposed) return this
-    this.#enabled = true
-    this.#startedAt = Date.now()
-    this.#mark = this.#options.timeline?.start(this.name, {
-      at: this.#startedAt,
-      ...(this.#options.target === undefined ? {} : { target: this.#options.target }),
+    if (this.active || this.#disposed) return this
+    this.#window = new FaultWindow(this.name, {
+      timeline: this.#options.timeline,
+      target: this.target,
       details: { kind: this.kind, rate: this.rate, seed: this.seed },
     })
     return this
   }
 
-  /** Stops hitting calls; calls hanging or delayed by it go on to the real function now. Idempotent. */
-  heal(): this {
-    if (this.#enabled) {
-      this.#enabled = false
-      this.#healedAt = Date.now()
-      this.#mark?.heal(this.#healedAt)
-      this.#mark = undefined
-    }
+  /**
+   * Stops hitting calls, synchronously: calls held in a black hole or a delay go on to the real function
+   * now, and the window on the timeline closes. `enable()` turns it on again. Idempotent.
+   */
+  disable(): this {
+    this.#window?.close()
     for (const release of [...this.#waiters]) release()
     return this
   }
 
-  /** Heals and restores what was wrapped (the object's method). Idempotent. */
+  /** Ends the fault (see `disable()`); resolves once it no longer hits calls. Idempotent. */
+  async heal(): Promise<void> {
+    this.disable()
+  }
+
+  /**
+   * Heals and puts back what was wrapped (the object's method), for `using`: both are synchronous.
+   * Idempotent; the fault cannot be enabled again.
+   */
   [Symbol.dispose](): void {
-    this.heal()
+    this.disable()
     if (this.#disposed) return
     this.#disposed = true
     this.#restore()
@@ -135,7 +148,7 @@ export class Fault<A extends unknown[] = unknown[], R = unknown> implements Asyn
   async invoke(original: (...args: A) => R | Promise<R>, thisArg: unknown, args: A): Promise<R> {
     this.#calls++
     const o = this.#options
-    if (!this.#enabled || (o.when !== undefined && !o.when(...args))) return original.apply(thisArg, args)
+    if (!this.active || (o.when !== undefined && !o.when(...args))) return original.apply(thisArg, args)
     this.#matched++
     // Draw only for matched calls, so the same calls in the same order meet the same decisions for a seed.
     if (this.rate < 1 && this.#random.next() >= this.rate) return original.apply(thisArg, args)
@@ -150,9 +163,9 @@ export class Fault<A extends unknown[] = unknown[], R = unknown> implements Asyn
       case 'outcome':
         return o.outcome(...args)
       case 'latency':
-        await this.#wait(args, o.ms + (o.jitterMs ?? 0) * this.#random.next())
+        await this.#wait(args, o.ms + (o.jitter ?? 0) * this.#random.next())
         return original.apply(thisArg, args)
-      case 'hang':
+      case 'blackHole':
         await this.#wait(args, undefined)
         return original.apply(thisArg, args)
     }

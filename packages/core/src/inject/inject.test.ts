@@ -57,15 +57,15 @@ describe('injectFault', () => {
   })
 
   it('adds latency, then calls through', async () => {
-    await using fault = injectFault(echo, { kind: 'latency', ms: 100, jitterMs: 20, seed: 1 })
+    await using fault = injectFault(echo, { kind: 'latency', ms: 100, jitter: 20, seed: 1 })
     const start = performance.now()
     await expect(fault.fn(5)).resolves.toBe(5)
     expect(performance.now() - start).toBeGreaterThanOrEqual(95)
   })
 
-  it('hangs until the call signal aborts, rejecting with its reason', async () => {
+  it('a black hole holds calls until the call signal aborts, rejecting with its reason', async () => {
     await using fault = injectFault(async (_q: string, _o: { signal: AbortSignal }) => 'answer', {
-      kind: 'hang',
+      kind: 'blackHole',
     })
     const reason = new Error('client timeout')
     const controller = new AbortController()
@@ -77,11 +77,11 @@ describe('injectFault', () => {
     expect(fault.stats().waiting).toBe(0)
   })
 
-  it('hangs until healed, then calls through; healed faults hit nothing', async () => {
-    const fault = injectFault(echo, { kind: 'hang' })
+  it('a black hole holds calls until healed, then calls through; healed faults hit nothing', async () => {
+    const fault = injectFault(echo, { kind: 'blackHole' })
     const pending = fault.fn(3)
     await sleep(20)
-    fault.heal()
+    await fault.heal()
     await expect(pending).resolves.toBe(3)
     await expect(fault.fn(4)).resolves.toBe(4)
     expect(fault.stats()).toMatchObject({ calls: 2, injected: 1, waiting: 0 })
@@ -101,7 +101,7 @@ describe('injectFault', () => {
     await expect(fault.fn(1)).resolves.toBe(1)
     fault.enable()
     await expect(fault.fn(2)).rejects.toThrow('injected fault: llm down')
-    fault.heal()
+    await fault.heal()
     fault.enable()
     const entries = timeline.entries()
     expect(entries).toHaveLength(2)
@@ -118,19 +118,22 @@ describe('injectFault', () => {
 
   it('rejects bad input with a clear error', () => {
     expect(() => injectFault(echo, { kind: 'error', rate: 1.5 })).toThrowError(
-      new FaultlineArgumentError(
-        'options.rate',
-        'must be a ratio between 0 and 1 (0.2 hits one call in five), got 1.5',
-      ),
+      new FaultlineArgumentError('options.rate', 'expected a number from 0 to 1, got 1.5'),
     )
     expect(() => injectFault(echo, { kind: 'explode' } as never)).toThrowError(
-      'options.kind: unknown fault kind "explode"; use one of error, outcome, latency, hang',
+      `options.kind: expected one of 'error', 'outcome', 'latency', 'blackHole', got "explode"`,
     )
     expect(() => injectFault(echo, { kind: 'latency', ms: -5 })).toThrowError(
-      'options.ms: must be a duration in ms >= 0, got -5',
+      'options.ms: expected a number of ms >= 0, got -5',
+    )
+    expect(() => injectFault(echo, { kind: 'latency', ms: 5, jitter: Number.NaN })).toThrowError(
+      'options.jitter: expected a number of ms >= 0, got NaN',
     )
     expect(() => injectFault(echo, { kind: 'outcome' } as never)).toThrowError(
-      'options.outcome: must be a function',
+      'options.outcome: expected a function, got undefined',
+    )
+    expect(() => injectFault('echo' as never, { kind: 'error' })).toThrowError(
+      'fn: expected a function, got "echo"',
     )
   })
 })
@@ -156,17 +159,17 @@ describe('injectMethod', () => {
     await expect(client.get('/boom')).resolves.toBe('http://x/boom')
   })
 
-  it('releases hanging calls when disposed, so nothing outlives the test', async () => {
+  it('releases calls held in a black hole when disposed, so nothing outlives the test', async () => {
     const client = new Client('http://x')
-    const fault = injectMethod(client, 'get', { kind: 'hang' })
+    const fault = injectMethod(client, 'get', { kind: 'blackHole' })
     const pending = client.get('/slow')
     await fault[Symbol.asyncDispose]()
     await expect(pending).resolves.toBe('http://x/slow')
   })
 
   it('names a missing method', () => {
-    expect(() => injectMethod(new Client('x'), 'nope' as 'get', { kind: 'hang' })).toThrowError(
-      'method: nope is not a method of the target (got undefined)',
+    expect(() => injectMethod(new Client('x'), 'nope' as 'get', { kind: 'blackHole' })).toThrowError(
+      'method: expected the name of a method of the target, got "nope" (undefined on the target)',
     )
   })
 })

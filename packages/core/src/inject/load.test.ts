@@ -1,4 +1,4 @@
-// Injectors under the load engine: the task's signal ends a hang at the load timeout, a seeded rate gives
+// Injectors under the load engine: the task's signal ends a black hole at the load timeout, a seeded rate gives
 // the same errors for the same seed, and the fault's windows come out on the report.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
@@ -28,8 +28,8 @@ describe('injectors under load', () => {
     expect(report.faults.map((f) => f.name)).toEqual(['api errors'])
   })
 
-  it('a hang ends at the load timeout through the task signal, and leaves nothing waiting', async () => {
-    await using fault = injectFault(work, { kind: 'hang', rate: 0.5, seed: 7 })
+  it('a black hole ends at the load timeout through the task signal, and leaves nothing waiting', async () => {
+    await using fault = injectFault(work, { kind: 'blackHole', rate: 0.5, seed: 7 })
     const report = await load(fault.fn, { concurrency: 4, count: 20, timeout: 100 })
     expect(report.count).toBe(20)
     expect(report.errors).toBe(fault.stats().injected)

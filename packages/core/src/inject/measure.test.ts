@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
+import { now } from '../clock.js'
 import { injectFault } from './inject.js'
 import { measureRecovery } from './recovery.js'
 import { measureSettle } from './settle.js'
@@ -33,15 +34,15 @@ describe('measureSettle', () => {
 describe('measureRecovery', () => {
   it('measures the time from the heal to the first success', async () => {
     await using fault = injectFault(async () => 'ok', { kind: 'error' })
-    fault.heal()
-    const since = Date.now()
+    await fault.heal()
+    const since = now()
     // The dependency comes back 150 ms after the heal (e.g. a breaker's half-open delay).
     const r = await measureRecovery(
       async () => {
-        if (Date.now() - since < 150) throw new Error('still open')
+        if (now() - since < 150) throw new Error('still open')
         return fault.fn()
       },
-      { withinMs: 2_000, since: fault, intervalMs: 20, successes: 2 },
+      { withinMs: 2_000, since: fault, interval: 20, successes: 2 },
     )
     expect(r.recovered).toBe(true)
     expect(r.recoveryMs).toBeGreaterThanOrEqual(140)
@@ -52,7 +53,7 @@ describe('measureRecovery', () => {
   it('gives up at the budget when calls keep failing', async () => {
     const r = await measureRecovery(() => Promise.reject(new Error('down')), {
       withinMs: 200,
-      intervalMs: 20,
+      interval: 20,
     })
     expect(r).toMatchObject({ recovered: false, recoveryMs: undefined })
     expect(String(r.lastError)).toBe('Error: down')

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError } from '../errors.js'
+import { now } from '../clock.js'
+import { FaultlineArgumentError, FaultlineError } from '../errors.js'
+import { checkNumber, optionalNumber } from '../validate.js'
 import { measureSettle, type TimedCall } from './settle.js'
 
-/** When the fault healed: epoch ms, or anything with a `healedAt` (a `Fault`, an upstream fault). */
+/** When the fault healed: epoch ms (core's `now()`), or anything with a `healedAt` (any `ActiveFault`). */
 export type HealedSince = number | { readonly healedAt?: number | undefined }
 
 /** How `measureRecovery` probes. */
@@ -12,7 +14,7 @@ export interface RecoveryOptions {
   /** When the fault healed (default: now). */
   readonly since?: HealedSince
   /** Pause between probes in ms (default 50). */
-  readonly intervalMs?: number
+  readonly interval?: number
   /** Consecutive successes that count as recovered (default 1). */
   readonly successes?: number
   /** The longest one probe may take before it counts as a failure, in ms (default: the budget left). */
@@ -34,21 +36,16 @@ export interface Recovery {
 }
 
 function healedAt(since: HealedSince | undefined): number {
-  if (since === undefined) return Date.now()
+  if (since === undefined) return now()
   if (typeof since === 'number') return since
   if (since.healedAt === undefined) {
     throw new FaultlineArgumentError(
       'options.since',
-      'the fault has not healed yet; heal it (fault.heal()) before measuring recovery',
+      'the fault has not healed yet; heal it (await fault.heal()) before measuring recovery',
+      measureRecovery,
     )
   }
   return since.healedAt
-}
-
-function checkMs(value: unknown, argument: string, min = 0): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < min)) {
-    throw new FaultlineArgumentError(argument, `must be a duration in ms >= ${min}, got ${String(value)}`)
-  }
 }
 
 /**
@@ -57,35 +54,49 @@ function checkMs(value: unknown, argument: string, min = 0): void {
  * the whole by `withinMs` after `since`.
  *
  * @example
- * fault.heal()
+ * await fault.heal()
  * const r = await measureRecovery((signal) => client.get('/health', { signal }), { withinMs: 5_000, since: fault })
  * r.recoveryMs // e.g. 1,012 ms: the breaker's half-open delay
  */
 export async function measureRecovery(call: TimedCall, options: RecoveryOptions): Promise<Recovery> {
-  checkMs(options.withinMs, 'withinMs')
-  checkMs(options.intervalMs, 'options.intervalMs')
-  checkMs(options.attemptTimeoutMs, 'options.attemptTimeoutMs', 1)
-  const successes = options.successes ?? 1
-  if (!Number.isInteger(successes) || successes < 1) {
-    throw new FaultlineArgumentError('options.successes', `must be an integer >= 1, got ${String(successes)}`)
-  }
+  const withinMs = checkNumber(options.withinMs, 'options.withinMs', { unit: 'ms', min: 0 }, measureRecovery)
+  const interval = optionalNumber(
+    options.interval,
+    'options.interval',
+    { unit: 'ms', min: 0 },
+    50,
+    measureRecovery,
+  )
+  const attemptTimeoutMs = optionalNumber(
+    options.attemptTimeoutMs,
+    'options.attemptTimeoutMs',
+    { unit: 'ms', min: 1 },
+    undefined,
+    measureRecovery,
+  )
+  const successes = optionalNumber(
+    options.successes,
+    'options.successes',
+    { integer: true, min: 1 },
+    1,
+    measureRecovery,
+  )
   const since = healedAt(options.since)
-  const deadline = since + options.withinMs
-  const interval = options.intervalMs ?? 50
+  const deadline = since + withinMs
   let attempts = 0
   let failures = 0
   let lastError: unknown
   let streak = 0
   let firstOfStreak: number | undefined
   // Bounded by the deadline; the count bound only guards against a clock that does not move.
-  for (let i = 0; i < 100_000 && Date.now() < deadline; i++) {
-    const left = deadline - Date.now()
-    const startedAt = Date.now()
+  for (let i = 0; i < 100_000 && now() < deadline; i++) {
+    const startedAt = now()
+    const left = deadline - startedAt
     const settled = await measureSettle(call, {
-      giveUpAfterMs: Math.max(1, Math.min(left, options.attemptTimeoutMs ?? left)),
+      giveUpAfterMs: Math.max(1, Math.min(left, attemptTimeoutMs ?? left)),
     })
     attempts++
-    if (settled.outcome === 'resolved' && Date.now() <= deadline) {
+    if (settled.outcome === 'resolved' && now() <= deadline) {
       if (streak === 0) firstOfStreak = startedAt + settled.ms
       streak++
       if (streak >= successes) {
@@ -95,7 +106,7 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
           attempts,
           failures,
           lastError,
-          elapsedMs: Date.now() - since,
+          elapsedMs: now() - since,
         }
       }
     } else {
@@ -105,10 +116,13 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
         settled.outcome === 'rejected'
           ? settled.error
           : settled.outcome === 'resolved'
-            ? new Error(`succeeded only after the budget, ${Math.round(settled.ms)} ms into the probe`)
-            : new Error(`timed out after ${Math.round(settled.ms)} ms`)
+            ? new FaultlineError(
+                'PROBE_LATE',
+                `succeeded only after the budget, ${Math.round(settled.ms)} ms into the probe`,
+              )
+            : new FaultlineError('PROBE_TIMEOUT', `timed out after ${Math.round(settled.ms)} ms`)
     }
-    const pause = Math.min(interval, deadline - Date.now())
+    const pause = Math.min(interval, deadline - now())
     if (pause > 0) await sleep(pause)
   }
   return {
@@ -117,6 +131,6 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
     attempts,
     failures,
     lastError,
-    elapsedMs: Date.now() - since,
+    elapsedMs: now() - since,
   }
 }

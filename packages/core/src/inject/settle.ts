@@ -1,4 +1,5 @@
-import { FaultlineArgumentError, FaultlineError } from '../errors.js'
+import { FaultlineError } from '../errors.js'
+import { checkNumber } from '../validate.js'
 
 /** How one call settled, and when (ms after it started). */
 export type Settlement =
@@ -22,10 +23,12 @@ export async function measureSettle(
   call: TimedCall | PromiseLike<unknown>,
   options: { readonly giveUpAfterMs: number },
 ): Promise<Settlement> {
-  const limit = options.giveUpAfterMs
-  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 0) {
-    throw new FaultlineArgumentError('giveUpAfterMs', `must be a duration in ms >= 0, got ${String(limit)}`)
-  }
+  const limit = checkNumber(
+    options.giveUpAfterMs,
+    'options.giveUpAfterMs',
+    { unit: 'ms', min: 0 },
+    measureSettle,
+  )
   const controller = new AbortController()
   const start = performance.now()
   let running: Promise<unknown>
