@@ -1,5 +1,5 @@
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
-import { formatValue } from './format.js'
 import type { History, Operation } from './history.js'
 
 /** What a final read says about a history of writes. */
@@ -121,7 +121,7 @@ export function checkHistory<V>(
       if (key(existing.first.value) !== k) {
         throw new FaultlineArgumentError(
           'history',
-          `operation #${op.index} writes ${formatValue(op.value)} under id ${formatValue(op.id)}, which operation #${existing.first.index} used for ${formatValue(existing.first.value)}: the attempts of one write write the same value; give each write its own id`,
+          `operation #${op.index} writes ${describeValue(op.value)} under id ${describeValue(op.id)}, which operation #${existing.first.index} used for ${describeValue(existing.first.value)}: the attempts of one write write the same value; give each write its own id`,
           checkHistory,
         )
       }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { checkHistory } from './check.js'
-import { formatValue } from './format.js'
 import { classifyError, History } from './history.js'
 
 describe('History', () => {
@@ -158,18 +157,5 @@ describe('checkHistory, per operation', () => {
     expect(() => checkHistory(h, [1, 2])).toThrow(
       /^history: operation #1 writes 2 under id "a", which operation #0 used for 1/,
     )
-  })
-})
-
-describe('formatValue', () => {
-  it('quotes strings so that "7" and 7 differ, and shows the rest as written', () => {
-    expect(formatValue('w3-2')).toBe('"w3-2"')
-    expect(formatValue('7')).toBe('"7"')
-    expect(formatValue(7)).toBe('7')
-    expect(formatValue(10n)).toBe('10')
-    expect(formatValue({ id: 1 })).toBe('{"id":1}')
-    const cycle: Record<string, unknown> = {}
-    cycle.self = cycle
-    expect(formatValue(cycle)).toBe('[object Object]')
   })
 })

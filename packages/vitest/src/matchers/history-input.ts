@@ -1,8 +1,8 @@
 import {
   checkHistory,
   FaultlineArgumentError,
+  describeValue,
   formatCount,
-  formatValue,
   History,
   type HistoryCheck,
 } from '@faultline/core'
@@ -65,7 +65,7 @@ export function outcomes(result: HistoryCheck<unknown>): string {
  * Up to 10 items for a message, each shown by `show` (default: the value, strings quoted):
  * `17, 42, 311 and 4 more`, `"w3-2" x2`.
  */
-export function some<T>(items: readonly T[], show: (item: T) => string = formatValue): string {
+export function some<T>(items: readonly T[], show: (item: T) => string = describeValue): string {
   const shown = items.slice(0, 10).map(show)
   return items.length > 10
     ? `${shown.join(', ')} and ${formatCount(items.length - 10)} more`

@@ -1,4 +1,4 @@
-import { formatCount, formatValue } from '@faultline/core'
+import { describeValue, formatCount } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { checked, historyMessage, outcomes, some, toHistory } from './history-input.js'
 
@@ -30,7 +30,7 @@ export function toHaveNoDuplicates(
               `${formatCount(result.duplicated.length)} values read more than once: ${some(
                 result.duplicated,
                 (d) =>
-                  `${formatValue(d.value)} x${d.times}${d.atMost > 1 ? ` (at most ${d.atMost} writes)` : ''}`,
+                  `${describeValue(d.value)} x${d.times}${d.atMost > 1 ? ` (at most ${d.atMost} writes)` : ''}`,
               )}`,
             ]
           : []),

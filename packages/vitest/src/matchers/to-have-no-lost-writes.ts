@@ -1,4 +1,4 @@
-import { formatCount, formatValue } from '@faultline/core'
+import { describeValue, formatCount } from '@faultline/core'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { checked, historyMessage, outcomes, some, toHistory } from './history-input.js'
 
@@ -36,8 +36,8 @@ export function toHaveNoLostWrites(
                 result.lostByValue,
                 (l) =>
                   l.atLeast === 1
-                    ? formatValue(l.value)
-                    : `${formatValue(l.value)} (read ${l.times}, acknowledged ${l.atLeast})`,
+                    ? describeValue(l.value)
+                    : `${describeValue(l.value)} (read ${l.times}, acknowledged ${l.atLeast})`,
               )}`,
             ]
           : []),
