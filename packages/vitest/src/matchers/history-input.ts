@@ -1,7 +1,7 @@
 import {
   checkHistory,
-  FaultlineArgumentError,
   describeValue,
+  FaultlineArgumentError,
   formatCount,
   History,
   type HistoryCheck,
