@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const median = (xs: number[]) => {
@@ -27,12 +27,16 @@ async function timeStart(start: () => Promise<{ close(): Promise<void> }[]>): Pr
 const alone: Record<string, number[]> = { postgres: [], redis: [], rabbitmq: [] }
 const together: number[] = []
 for (let r = 0; r < rounds; r++) {
-  alone.postgres!.push(await timeStart(async () => [await postgres().start('bench-pg')]))
-  alone.redis!.push(await timeStart(async () => [await redis().start('bench-redis')]))
-  alone.rabbitmq!.push(await timeStart(async () => [await rabbitmq().start('bench-mq')]))
+  alone.postgres!.push(await timeStart(async () => [await postgresContainer().start('bench-pg')]))
+  alone.redis!.push(await timeStart(async () => [await redisContainer().start('bench-redis')]))
+  alone.rabbitmq!.push(await timeStart(async () => [await rabbitmqContainer().start('bench-mq')]))
   together.push(
     await timeStart(() =>
-      Promise.all([postgres().start('bench-pg'), redis().start('bench-redis'), rabbitmq().start('bench-mq')]),
+      Promise.all([
+        postgresContainer().start('bench-pg'),
+        redisContainer().start('bench-redis'),
+        rabbitmqContainer().start('bench-mq'),
+      ]),
     ),
   )
 }
@@ -51,16 +55,16 @@ async function timeEach(n: number, fn: () => Promise<void>): Promise<number[]> {
   return times
 }
 
-const pgNoPool = postgres({ isolationPool: 0 }).start('bench-pg-nopool')
+const pgNoPool = postgresContainer({ isolationPool: 0 }).start('bench-pg-nopool')
 const [pg, cache, mq] = await Promise.all([
-  postgres({
+  postgresContainer({
     template: async (c) => {
       await c.query('CREATE TABLE t (id int PRIMARY KEY, v text)')
       await c.query("INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 1000) g")
     },
   }).start('bench-pg'),
-  redis().start('bench-redis'),
-  rabbitmq().start('bench-mq'),
+  redisContainer().start('bench-redis'),
+  rabbitmqContainer().start('bench-mq'),
 ])
 try {
   // Node 22 has no `await using` yet outside transpiled code, hence the explicit disposal.

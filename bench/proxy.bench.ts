@@ -16,8 +16,8 @@ import { writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { redis } from '@faultline/containers'
-import { redis as commands, createProxy } from '@faultline/proxy'
+import { redisContainer } from '@faultline/containers'
+import { createProxy, onRedis } from '@faultline/proxy'
 import { Redis } from 'ioredis'
 
 // Many short direct/proxied pairs rather than a few long runs: on a shared machine the load drifts by a
@@ -162,7 +162,7 @@ async function requestResponse(
   return { ops: rate, rtts }
 }
 
-const service = await redis().start('bench-proxy')
+const service = await redisContainer().start('bench-proxy')
 const image = service.info.image
 // Both sides talk to the container's own address when it is reachable, so Docker's port mapping (NAT or
 // docker-proxy) is not part of what is measured; otherwise both use the mapped port.
@@ -175,7 +175,7 @@ const proxied: Target = { host: proxy.host, port: proxy.port }
 const framedProxy = await createProxy({ upstream: `${direct.host}:${direct.port}`, protocol: 'redis' })
 const framed: Target = { host: framedProxy.host, port: framedProxy.port }
 const matchingProxy = await createProxy({ upstream: `${direct.host}:${direct.port}`, protocol: 'redis' })
-matchingProxy.trigger(commands.command('NEVER'), { times: Number.POSITIVE_INFINITY })
+matchingProxy.trigger(onRedis.command('NEVER'), { times: Number.POSITIVE_INFINITY })
 const matching: Target = { host: matchingProxy.host, port: matchingProxy.port }
 try {
   type Sides = { direct: number[]; proxied: number[]; ratios: number[] }

@@ -1,4 +1,4 @@
-import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
 import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
 import { fromSource } from '../vitest.source.ts'
@@ -12,15 +12,15 @@ export default defineProject({
     fromSource(),
     faultline({
       services: {
-        pg: postgres({
+        pg: postgresContainer({
           template: async (client) => {
             await client.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)')
             await client.query('INSERT INTO accounts VALUES (1, 100), (2, 50)')
             await client.query('CREATE TABLE transfers (id serial PRIMARY KEY, note text NOT NULL)')
           },
         }),
-        cache: redis(),
-        mq: rabbitmq(),
+        cache: redisContainer(),
+        mq: rabbitmqContainer(),
       },
     }),
   ],

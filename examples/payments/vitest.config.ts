@@ -1,4 +1,4 @@
-import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
 import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
 import { fromSource } from '../../vitest.source.ts'
@@ -8,7 +8,13 @@ export default defineProject({
   // fromSource(): this repository runs against the packages' source; a user's project leaves it out.
   plugins: [
     fromSource(),
-    faultline({ services: { db: postgres({ template: migrate }), broker: rabbitmq(), cache: redis() } }),
+    faultline({
+      services: {
+        db: postgresContainer({ template: migrate }),
+        broker: rabbitmqContainer(),
+        cache: redisContainer(),
+      },
+    }),
   ],
   test: { name: 'example-payments', include: ['src/**/*.test.ts'], testTimeout: 60_000 },
 })

@@ -1,4 +1,4 @@
-import { postgres, rabbitmq, redis } from '@faultline/containers'
+import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
 import { faultline } from '@faultline/vitest/plugin'
 import { defineProject } from 'vitest/config'
 import { fromSource } from '../../vitest.source.ts'
@@ -11,9 +11,9 @@ export default defineProject({
     faultline({
       services: {
         // `template` runs once; every test gets a fresh copy of the migrated database.
-        db: postgres({ template: migrate }),
-        cache: redis(),
-        broker: rabbitmq(),
+        db: postgresContainer({ template: migrate }),
+        cache: redisContainer(),
+        broker: rabbitmqContainer(),
       },
     }),
   ],

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { monitorPgConnections, redis } from '@faultline/containers'
+import { monitorPgConnections, redisContainer } from '@faultline/containers'
 import { faultImpact, load, Timeline } from '@faultline/core'
 import { expect, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe } from 'vitest'
 // and after it. The run lasts long enough for this machine: a stop and start of the cache is timed first, so
 // a slow machine gets a longer run, never a verdict about a window the outage still covered.
 
-type Cache = Awaited<ReturnType<ReturnType<typeof redis>['start']>>
+type Cache = Awaited<ReturnType<ReturnType<typeof redisContainer>['start']>>
 
 describe('a Redis outage in the middle of a load run', () => {
   let cache: Cache
   let durationMs: number
   beforeAll(async () => {
-    cache = await redis().start('orders-cache')
+    cache = await redisContainer().start('orders-cache')
     const started = performance.now()
     await (await cache.stop({ timeout: 500 })).heal()
     const outageCostMs = performance.now() - started
@@ -31,10 +31,9 @@ describe('a Redis outage in the middle of a load run', () => {
   /** Runs the load with the outage in the middle; `read` is the code under test. */
   async function runWithOutage(read: () => Promise<unknown>) {
     const timeline = new Timeline()
-    cache.recordOn(timeline)
     const run = load(read, { rate: 100, duration: durationMs, interval: 250, timeline, seed: 7 })
     await sleep(1_500)
-    const stopped = await cache.stop({ timeout: 500 })
+    const stopped = await cache.stop({ timeline, timeout: 500 })
     await sleep(1_500)
     await stopped.heal() // starts it and waits until Redis answers: the heal is when it is really back
     return run

@@ -1,4 +1,4 @@
-import { rabbitmq } from '@faultline/containers'
+import { rabbitmqContainer } from '@faultline/containers'
 import { History } from '@faultline/core'
 import amqp from 'amqplib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 // of a history: ok when the broker confirmed it, indeterminate when the connection broke first.
 
 describe('publisher confirms across a broker restart', () => {
-  let mq: Awaited<ReturnType<ReturnType<typeof rabbitmq>['start']>>
+  let mq: Awaited<ReturnType<ReturnType<typeof rabbitmqContainer>['start']>>
   beforeAll(async () => {
-    mq = await rabbitmq().start('confirms-mq')
+    mq = await rabbitmqContainer().start('confirms-mq')
   })
   afterAll(async () => {
     await mq?.close()

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { postgres } from '@faultline/containers'
+import { postgresContainer } from '@faultline/containers'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { ensureRunning } from './container-state.js'
+import { containerState, ensureRunning } from './container-state.js'
 
 describe('PostgreSQL container chaos', () => {
-  let db: Awaited<ReturnType<ReturnType<typeof postgres>['start']>>
+  let db: Awaited<ReturnType<ReturnType<typeof postgresContainer>['start']>>
 
   beforeAll(async () => {
-    db = await postgres().start('chaos-pg')
+    db = await postgresContainer().start('chaos-pg')
   })
   afterEach(async () => {
     await ensureRunning(db)
@@ -64,6 +64,39 @@ describe('PostgreSQL container chaos', () => {
     const { rows } = await again.query('SELECT 1 AS one')
     expect(rows[0].one).toBe(1)
     await again.end()
+  })
+
+  test('disconnect: queries fail during the partition (bounded by the client timeout); heal brings the server back as it was', async () => {
+    const options = { connectionString: db.url, connectionTimeoutMillis: 2_000, query_timeout: 2_000 }
+    const client = new pg.Client({ ...options })
+    client.on('error', () => {})
+    await client.connect()
+    await client.query('CREATE TABLE across (v text)')
+    await client.query("INSERT INTO across VALUES ('kept')")
+    const before = await containerState(db)
+    {
+      await using cut = await db.disconnect()
+      expect(cut.name).toBe('chaos-pg disconnected')
+      expect(await containerState(db)).toMatchObject({ running: true, networks: [] })
+      // The open connection and a new one both fail, within the client's own timeouts.
+      await expect(client.query('SELECT 1')).rejects.toThrow()
+      const fresh = new pg.Client(options)
+      fresh.on('error', () => {})
+      await expect(fresh.connect()).rejects.toThrow()
+      await fresh.end().catch(() => {})
+    } // reconnected here, and answering
+    await client.end().catch(() => {})
+    expect(await containerState(db)).toMatchObject({ networks: before!.networks })
+    // The server kept running through the partition: same process, same data.
+    expect((await containerState(db))!.startedAt).toBe(before!.startedAt)
+    const again = new pg.Client(options)
+    await again.connect()
+    try {
+      const { rows } = await again.query('SELECT v FROM across')
+      expect(rows).toEqual([{ v: 'kept' }])
+    } finally {
+      await again.end()
+    }
   })
 
   test('stop then start keeps the data and the URL', async () => {

@@ -1,12 +1,12 @@
-import { rabbitmq } from '@faultline/containers'
+import { rabbitmqContainer } from '@faultline/containers'
 import amqp from 'amqplib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 describe('RabbitMQ container chaos', () => {
-  let mq: Awaited<ReturnType<ReturnType<typeof rabbitmq>['start']>>
+  let mq: Awaited<ReturnType<ReturnType<typeof rabbitmqContainer>['start']>>
 
   beforeAll(async () => {
-    mq = await rabbitmq().start('chaos-mq')
+    mq = await rabbitmqContainer().start('chaos-mq')
   })
   afterAll(async () => {
     await mq?.close()

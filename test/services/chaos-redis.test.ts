@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redis, serviceFromInfo } from '@faultline/containers'
+import { redisContainer, serviceFromInfo } from '@faultline/containers'
 import { Timeline } from '@faultline/core'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -7,11 +7,11 @@ import { containerState, ensureRunning } from './container-state.js'
 
 // Chaos on a container of this file's own, so that no other test sees the outage.
 describe('Redis container chaos', () => {
-  let cache: Awaited<ReturnType<ReturnType<typeof redis>['start']>>
+  let cache: Awaited<ReturnType<ReturnType<typeof redisContainer>['start']>>
   let client: Redis
 
   beforeAll(async () => {
-    cache = await redis().start('chaos-redis')
+    cache = await redisContainer().start('chaos-redis')
     client = new Redis(cache.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 })
     client.on('error', () => {})
     await client.set('k', 'v')
@@ -78,10 +78,10 @@ describe('Redis container chaos', () => {
 // Every operation returns the fault it started; leaving its `await using` block heals it, so a test that
 // throws in the middle never leaves the container paused or down.
 describe('container faults heal on dispose', () => {
-  let cache: Awaited<ReturnType<ReturnType<typeof redis>['start']>>
+  let cache: Awaited<ReturnType<ReturnType<typeof redisContainer>['start']>>
 
   beforeAll(async () => {
-    cache = await redis().start('chaos-redis-faults')
+    cache = await redisContainer().start('chaos-redis-faults')
   })
   afterEach(async () => {
     await ensureRunning(cache)
@@ -93,6 +93,7 @@ describe('container faults heal on dispose', () => {
   async function answers(): Promise<string> {
     const probe = new Redis(cache.url, {
       lazyConnect: true,
+      connectTimeout: 2_000,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     })
@@ -187,17 +188,80 @@ describe('container faults heal on dispose', () => {
     expect(await answers()).toBe('PONG')
   })
 
-  test('each fault is its own window on the timeline, closed when it heals', async () => {
+  test('each fault given { timeline } is its own window on it, closed when it heals', async () => {
     const timeline = new Timeline()
-    cache.recordOn(timeline)
     {
-      await using _paused = await cache.pause()
+      await using _paused = await cache.pause({ timeline })
     }
     {
-      await using _stopped = await cache.stop({ timeout: 500 })
+      await using _stopped = await cache.stop({ timeline, timeout: 500 })
+    }
+    {
+      await using _disconnected = await cache.disconnect({ timeline })
+    }
+    {
+      await using _unrecorded = await cache.kill()
     }
     const entries = timeline.entries()
-    expect(entries.map((e) => e.name)).toEqual(['chaos-redis-faults paused', 'chaos-redis-faults stopped'])
-    for (const entry of entries) expect(entry.healedAt).toBeGreaterThanOrEqual(entry.startedAt)
+    expect(entries.map((e) => e.name)).toEqual([
+      'chaos-redis-faults paused',
+      'chaos-redis-faults stopped',
+      'chaos-redis-faults disconnected',
+    ])
+    for (const entry of entries) {
+      expect(entry.target).toBe('chaos-redis-faults')
+      expect(entry.healedAt).toBeGreaterThanOrEqual(entry.startedAt)
+    }
+  })
+
+  test('disconnect: commands fail during the partition (bounded by the client timeout); heal reconnects', async () => {
+    const before = await containerState(cache)
+    const client = new Redis(cache.url, {
+      commandTimeout: 2_000,
+      connectTimeout: 2_000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
+    client.on('error', () => {})
+    try {
+      await client.set('kept', 'through the partition')
+      {
+        await using disconnected = await cache.disconnect()
+        expect(disconnected.name).toBe('chaos-redis-faults disconnected')
+        expect(disconnected.kind).toBe('disconnected')
+        expect(await containerState(cache)).toMatchObject({ running: true, networks: [] })
+        // The open connection and a new one both fail, within the client's own timeouts.
+        await expect(client.get('kept')).rejects.toThrow()
+        await expect(answers()).rejects.toThrow()
+      }
+      expect(await containerState(cache)).toMatchObject({ running: true, networks: before!.networks })
+      expect(await answers()).toBe('PONG')
+      // The server kept running through the partition: same process, same data.
+      expect((await containerState(cache))!.startedAt).toBe(before!.startedAt)
+      const again = new Redis(cache.url, { maxRetriesPerRequest: 0 })
+      expect(await again.get('kept')).toBe('through the partition')
+      again.disconnect()
+    } finally {
+      client.disconnect()
+    }
+  })
+
+  test('disconnect: leaving the block reconnects, even when the block throws', async () => {
+    const thrown = await (async () => {
+      await using _disconnected = await cache.disconnect()
+      throw new Error('the test failed mid-partition')
+    })().catch((error: unknown) => error)
+    expect((thrown as Error).message).toBe('the test failed mid-partition')
+    expect((await containerState(cache))!.networks).not.toEqual([])
+    expect(await answers()).toBe('PONG')
+  })
+
+  test('disconnect twice: the second says the service is on no network; healing the first brings it back', async () => {
+    const first = await cache.disconnect()
+    await expect(cache.disconnect()).rejects.toMatchObject({ code: 'SERVICE_NOT_CONNECTED' })
+    expect(cache.faults).toEqual([first])
+    await first.heal()
+    expect(cache.faults).toEqual([])
+    expect(await answers()).toBe('PONG')
   })
 })

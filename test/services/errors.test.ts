@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { external, LABELS, postgres, redis } from '@faultline/containers'
+import { external, LABELS, postgresContainer, redisContainer } from '@faultline/containers'
 import { isFaultlineError } from '@faultline/core'
 import { test } from '@faultline/vitest'
 import { faultline } from '@faultline/vitest/plugin'
@@ -22,14 +22,14 @@ describe('clear errors on bad input', () => {
     expect(() => faultline({ services: { pg: { image: 'postgres' } } })).toThrow(
       /services\.pg: must be a service definition: postgres\(\), redis\(\), rabbitmq\(\)/,
     )
-    expect(() => faultline({ services: { 'bad name': redis() } })).toThrow(/services\.bad name/)
+    expect(() => faultline({ services: { 'bad name': redisContainer() } })).toThrow(/services\.bad name/)
   })
 
   test('a bad startup timeout names the option', () => {
-    expect(() => postgres({ startupTimeout: -5 })).toThrow(
+    expect(() => postgresContainer({ startupTimeout: -5 })).toThrow(
       'options.startupTimeout: must be a positive number of ms, got -5',
     )
-    expect(() => redis({ image: '' })).toThrow(/options\.image/)
+    expect(() => redisContainer({ image: '' })).toThrow(/options\.image/)
   })
 
   test('an external service without a URL names the variable to set', () => {
@@ -46,8 +46,8 @@ describe('clear errors on bad input', () => {
 
   test('an unreachable Docker engine gives one message with the remedy', () => {
     const script = `
-      import { redis } from '@faultline/containers'
-      try { await redis().start(); console.log('{"code":"STARTED"}') }
+      import { redisContainer } from '@faultline/containers'
+      try { await redisContainer().start(); console.log('{"code":"STARTED"}') }
       catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })) }
     `
     // A private mount namespace whose /run is empty: no Docker socket anywhere testcontainers looks.
@@ -81,7 +81,7 @@ describe('clear errors on bad input', () => {
   test('an image that never becomes ready times out with the cause, and leaves nothing running', async () => {
     // PostgreSQL needs well over a second to initialise: 300 ms is a timeout it can never meet.
     const image = process.env.FAULTLINE_POSTGRES_IMAGE ?? 'postgres:17'
-    const error = await postgres({ image, startupTimeout: 300 })
+    const error = await postgresContainer({ image, startupTimeout: 300 })
       .start('never-ready')
       .catch((e: unknown) => e)
     expect(isFaultlineError(error)).toBe(true)

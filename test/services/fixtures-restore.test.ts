@@ -6,7 +6,7 @@ const project = fileURLToPath(new URL('./fixtures/mid-fault', import.meta.url))
 
 // A run of its own (services of its own), so that freezing its PostgreSQL disturbs no other test here.
 describe('a test that fails mid-fault on a shared service', () => {
-  test('does not poison the tests after it, and its teardown does not hang on the frozen server', async () => {
+  test('does not poison the tests after it (a pause, a stop, a disconnect), and its teardown does not hang on the frozen server', async () => {
     await runVitest(project, {
       timeoutMs: 240_000,
       inspect: async (run) => {
@@ -27,6 +27,14 @@ describe('a test that fails mid-fault on a shared service', () => {
           /service 'pg' did not answer while closing the test's PostgreSQL client within 5000 ms/,
         )
         expect(last?.status, last?.failureMessages.join('\n')).toBe('passed')
+
+        const [, , , , cut, afterCut] = run.tests!
+        expect(cut?.title).toBe('fails mid-disconnect')
+        expect(cut?.status).toBe('failed')
+        expect(cut?.failureMessages.join('\n')).toMatch(/failed on purpose mid-disconnect/)
+        expect(cut?.failureMessages, cut?.failureMessages.join('\n')).toHaveLength(1)
+        expect(afterCut?.title).toBe('after a disconnect, the next test gets working services')
+        expect(afterCut?.status, afterCut?.failureMessages.join('\n')).toBe('passed')
         expect(run.code).toBe(1) // the failing tests fail the run
         expect(await containersOf(run.pid)).toEqual([]) // the run removed its containers
       },

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redis } from '@faultline/containers'
+import { redisContainer } from '@faultline/containers'
 import { faultImpact, load, Timeline } from '@faultline/core'
 import { expect, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
@@ -9,7 +9,7 @@ import { balance } from './payments.js'
 // 100 balance reads per second for 4 s (open model: latency counted from when each read should have
 // started), with the cache stopped for about 1.5 s in the middle.
 test('balance reads keep their SLO through a cache outage', async ({ postgres }) => {
-  await using cache = await redis().start('balance-cache') // a Redis of this test's own, to break
+  await using cache = await redisContainer().start('balance-cache') // a Redis of this test's own, to break
   const client = new Redis(cache.url, {
     lazyConnect: true,
     commandTimeout: 100,
@@ -21,7 +21,6 @@ test('balance reads keep their SLO through a cache outage', async ({ postgres })
   await client.connect()
 
   const timeline = new Timeline()
-  cache.recordOn(timeline)
   let n = 0
   const db = new pg.Pool({ connectionString: postgres.url, max: 4 }) // concurrent reads need a pool
   const run = load(() => balance(db, client, (n++ % 2) + 1), {
@@ -32,9 +31,9 @@ test('balance reads keep their SLO through a cache outage', async ({ postgres })
     seed: 1,
   })
   await sleep(1_000)
-  await cache.stop({ timeout: 500 })
+  const stopped = await cache.stop({ timeline, timeout: 500 })
   await sleep(1_000)
-  await cache.start()
+  await stopped.heal() // starts it and waits until Redis answers
   const report = await run
   client.disconnect()
   await db.end()

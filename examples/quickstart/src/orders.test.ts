@@ -1,4 +1,4 @@
-import { redis } from '@faultline/containers'
+import { redisContainer } from '@faultline/containers'
 import { expect, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
 import { OrderService } from './orders.js'
@@ -31,7 +31,7 @@ test('reads keep working while Redis is down, and use the cache again once it is
   postgres,
   rabbitmq,
 }) => {
-  await using cache = await redis().start('orders-cache')
+  await using cache = await redisContainer().start('orders-cache')
   const client = new Redis(cache.url, {
     commandTimeout: 200,
     maxRetriesPerRequest: 0,

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isServiceDefinition, serviceFromInfo } from './definition.js'
 import { external } from './external.js'
 import { defaultImage } from './images.js'
-import { postgres } from './index.js'
+import { postgresContainer } from './index.js'
 import { PostgresService } from './postgres.js'
-import { rabbitmq } from './rabbitmq.js'
-import { redis } from './redis.js'
+import { rabbitmqContainer } from './rabbitmq.js'
+import { redisContainer } from './redis.js'
 
 const saved = { ...process.env }
 afterEach(() => {
@@ -15,9 +15,9 @@ afterEach(() => {
 
 describe('service definitions', () => {
   it('are recognised, and plain objects are not', () => {
-    expect(isServiceDefinition(postgres())).toBe(true)
-    expect(isServiceDefinition(redis())).toBe(true)
-    expect(isServiceDefinition(rabbitmq())).toBe(true)
+    expect(isServiceDefinition(postgresContainer())).toBe(true)
+    expect(isServiceDefinition(redisContainer())).toBe(true)
+    expect(isServiceDefinition(rabbitmqContainer())).toBe(true)
     expect(isServiceDefinition({ kind: 'postgres' })).toBe(false)
     expect(isServiceDefinition(null)).toBe(false)
   })
@@ -30,11 +30,14 @@ describe('service definitions', () => {
   })
 
   it('name the bad option', () => {
-    expect(() => postgres({ isolationPool: -1 })).toThrow(
-      'options.isolationPool: must be a whole number from 0 to 32, got -1',
+    expect(() => postgresContainer({ isolationPool: -1 })).toThrow(
+      'options.isolationPool: expected an integer from 0 to 32, got -1',
     )
-    expect(() => redis({ startupTimeout: Number.NaN })).toThrow(FaultlineArgumentError)
-    expect(() => rabbitmq({ image: ' ' })).toThrow(/options\.image: must be an image name/)
+    expect(() => redisContainer({ startupTimeout: Number.NaN })).toThrow(FaultlineArgumentError)
+    expect(() => redisContainer({ startupTimeout: -5 })).toThrow(
+      'options.startupTimeout: expected a number of ms > 0, got -5',
+    )
+    expect(() => rabbitmqContainer({ image: ' ' })).toThrow(/options\.image: expected an image name/)
   })
 })
 

@@ -7,7 +7,7 @@ import { RedisService } from './redis.js'
 /** Any started service handle. */
 export type AnyService = PostgresService | RedisService | RabbitMQService
 
-/** What `postgres()`, `redis()`, `rabbitmq()` and `external.*()` return: a service not yet started. */
+/** What `postgresContainer()`, `redisContainer()`, `rabbitmqContainer()` and `external.*()` return: a service not yet started. */
 export interface ServiceDefinition<S extends AnyService = AnyService> {
   readonly kind: ServiceKind
   readonly options: object

@@ -1,12 +1,17 @@
-import { Timeline } from '@faultline/core'
+import { isActiveFault, now, Timeline } from '@faultline/core'
 import { describe, expect, test } from 'vitest'
 import { ContainerFault } from './fault.js'
 
 function fault(bringBack: () => Promise<void>, timeline?: Timeline) {
   const healed: ContainerFault[] = []
-  const at = Date.now()
-  const mark = timeline?.start('pg paused', { at, target: 'pg' })
-  const made = new ContainerFault('pg', 'paused', at, mark, bringBack, (f) => healed.push(f))
+  const made = new ContainerFault({
+    service: 'pg',
+    kind: 'paused',
+    at: now(),
+    timeline,
+    bringBack,
+    onHealed: (f) => healed.push(f),
+  })
   return { made, healed }
 }
 
@@ -22,6 +27,7 @@ describe('ContainerFault', () => {
         }),
     )
     expect(made.active).toBe(true)
+    expect(isActiveFault(made)).toBe(true)
     const first = made.heal()
     const second = made.heal()
     release()
@@ -58,6 +64,12 @@ describe('ContainerFault', () => {
     await made.heal()
     expect(calls).toBe(0)
     expect(made.name).toBe('pg paused')
-    expect(timeline.entries()[0]?.healedAt).toBe(made.healedAt)
+    expect(made.target).toBe('pg')
+    expect(timeline.entries()[0]).toMatchObject({
+      name: 'pg paused',
+      target: 'pg',
+      startedAt: made.startedAt,
+      healedAt: made.healedAt,
+    })
   })
 })

@@ -1,70 +1,94 @@
-import type { TimelineMark } from '@faultline/core'
-import type { RecoverOptions } from './service.js'
+import { type ActiveFault, FaultWindow, type Timeline } from '@faultline/core'
 
 /** What a container operation did to its service. */
-export type ContainerFaultKind = 'paused' | 'stopped' | 'killed' | 'restarting'
+export type ContainerFaultKind = 'paused' | 'stopped' | 'killed' | 'restarting' | 'disconnected'
+
+/** Options of the operations that bring a service back: `heal()`, `start()`, `restart()`. */
+export interface HealOptions {
+  /** Wait until the service answers again (default true). */
+  wait?: boolean
+  /** How long to wait for it, in ms (default 60 000). */
+  readyTimeout?: number
+}
 
 /**
- * A container operation in effect: the service paused, stopped, killed or restarting. Returned by
- * `pause()`, `stop()`, `kill()` and `restart()`; `heal()` — or leaving an `await using` block — brings the
- * service back (unpauses or starts the container) and waits until it answers, so a test that fails in the
- * middle never leaves a paused or stopped container to the tests after it. Healing is idempotent, and a
- * fault already ended by `unpause()` / `start()` (on any handle) heals without doing anything.
+ * A container operation in effect: the service paused, stopped, killed, restarting or disconnected from
+ * its network. Returned by `pause()`, `stop()`, `kill()`, `restart()` and `disconnect()`; `heal()` — or
+ * leaving an `await using` block — brings the service back (unpauses, starts or reconnects the
+ * container) and waits until it answers, so a test that fails in the middle never leaves a broken
+ * container to the tests after it. Healing is idempotent, and a fault already ended by `unpause()` /
+ * `start()` (on any handle) heals without doing anything. Implements core's `ActiveFault`.
  *
  * @example
+ * import { redisContainer } from '@faultline/containers'
+ *
+ * await using cache = await redisContainer().start('orders-cache')
  * {
- *   await using paused = await services.postgres().pause()
- *   await expect(checkout()).rejects.toThrow(/timeout/)
- * } // unpaused here, even if the expectation failed
+ *   await using paused = await cache.pause()
+ *   // … every command hangs here …
+ * } // unpaused here, even if the block threw
  */
-export class ContainerFault implements AsyncDisposable {
-  /** The service's name, e.g. `pg`. */
-  readonly service: string
+export class ContainerFault implements ActiveFault {
+  /** What the operation did, e.g. `paused`. */
   readonly kind: ContainerFaultKind
-  /** `<service> <kind>`, e.g. `pg paused`: its name on a timeline (`report.during(name)`). */
-  readonly name: string
-  /** When the operation was asked for, epoch ms. */
-  readonly startedAt: number
-  readonly #bringBack: (options: RecoverOptions) => Promise<void>
+  readonly #window: FaultWindow
+  readonly #bringBack: (options: HealOptions) => Promise<void>
   readonly #onHealed: (fault: ContainerFault) => void
-  #mark: TimelineMark | undefined
-  #healedAt: number | undefined
   #healing: Promise<void> | undefined
 
-  /** @internal Made by a service's container operations. */
-  constructor(
-    service: string,
-    kind: ContainerFaultKind,
-    startedAt: number,
-    mark: TimelineMark | undefined,
-    bringBack: (options: RecoverOptions) => Promise<void>,
-    onHealed: (fault: ContainerFault) => void,
-  ) {
-    this.service = service
-    this.kind = kind
-    this.name = `${service} ${kind}`
-    this.startedAt = startedAt
-    this.#mark = mark
-    this.#bringBack = bringBack
-    this.#onHealed = onHealed
+  /** @internal Made by a service's container operations, once the operation succeeded. */
+  constructor(fault: {
+    service: string
+    kind: ContainerFaultKind
+    /** When the operation was asked for (core's `now()`). */
+    at: number
+    timeline: Timeline | undefined
+    bringBack: (options: HealOptions) => Promise<void>
+    onHealed: (fault: ContainerFault) => void
+  }) {
+    this.kind = fault.kind
+    this.#window = new FaultWindow(`${fault.service} ${fault.kind}`, {
+      timeline: fault.timeline,
+      target: fault.service,
+      details: { operation: fault.kind },
+      at: fault.at,
+    })
+    this.#bringBack = fault.bringBack
+    this.#onHealed = fault.onHealed
   }
 
-  /** True until healed. */
-  get active(): boolean {
-    return this.#healedAt === undefined
+  /** `<service> <kind>`, e.g. `pg paused`: its name on a timeline (`report.during(name)`). */
+  get name(): string {
+    return this.#window.name
+  }
+
+  /** The service's name, e.g. `pg`. */
+  get target(): string {
+    return this.#window.target ?? ''
+  }
+
+  /** When the operation was asked for, epoch ms (core's `now()`). */
+  get startedAt(): number {
+    return this.#window.startedAt
   }
 
   /** When it healed (epoch ms), once it has. */
   get healedAt(): number | undefined {
-    return this.#healedAt
+    return this.#window.healedAt
+  }
+
+  /** True until healed. */
+  get active(): boolean {
+    return this.#window.open
   }
 
   /**
-   * Brings the service back — unpauses or starts its container, whatever state it is in — and by default
-   * waits until it answers. Idempotent: concurrent calls share one attempt, later calls do nothing; a
-   * failed attempt (the service did not answer in time) leaves the fault active, so it can be retried.
+   * Brings the service back — reconnects, unpauses or starts its container, whatever state it is in —
+   * and by default waits until it answers. Idempotent: concurrent calls share one attempt, later calls do
+   * nothing; a failed attempt (the service did not answer in time) leaves the fault active, so it can be
+   * retried.
    */
-  heal(options: RecoverOptions = {}): Promise<void> {
+  heal(options: HealOptions = {}): Promise<void> {
     if (!this.active) return Promise.resolve()
     this.#healing ??= this.#bringBack(options)
       .then(() => this.settle())
@@ -79,12 +103,10 @@ export class ContainerFault implements AsyncDisposable {
     await this.heal()
   }
 
-  /** @internal Marks the fault healed now, without touching the container (it was brought back). */
-  settle(at = Date.now()): void {
+  /** @internal Marks the fault healed, without touching the container (it was brought back). */
+  settle(at?: number): void {
     if (!this.active) return
-    this.#healedAt = at
-    this.#mark?.heal(at)
-    this.#mark = undefined
+    this.#window.close(at)
     this.#onHealed(this)
   }
 }

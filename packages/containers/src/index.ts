@@ -7,7 +7,7 @@ export {
 export { assertDockerReachable } from './docker.js'
 export { DockerUnreachableError, NotAContainerError, ServiceStartError } from './errors.js'
 export { type ExternalOptions, external } from './external.js'
-export { ContainerFault, type ContainerFaultKind } from './fault.js'
+export { ContainerFault, type ContainerFaultKind, type HealOptions } from './fault.js'
 export { DEFAULT_IMAGES, defaultImage } from './images.js'
 export type { PostgresInfo, RabbitMQInfo, RedisInfo, ServiceInfo, ServiceKind } from './info.js'
 export { removeOnInterrupt, removeRunContainersNow } from './interrupt.js'
@@ -25,14 +25,14 @@ export {
   type PostgresDefinition,
   type PostgresOptions,
   PostgresService,
-  postgres,
+  postgresContainer,
 } from './postgres.js'
 export {
   type IsolatedVhost,
   type RabbitMQDefinition,
   type RabbitMQOptions,
   RabbitMQService,
-  rabbitmq,
+  rabbitmqContainer,
 } from './rabbitmq.js'
 export { removeRunContainers, type SweepResult, sweepOrphans } from './reaper.js'
 export {
@@ -40,7 +40,7 @@ export {
   type RedisDefinition,
   type RedisOptions,
   RedisService,
-  redis,
+  redisContainer,
 } from './redis.js'
-export { type RecoverOptions, Service, type StopOptions } from './service.js'
-export type { ContainerServiceOptions } from './start.js'
+export { type RestartOptions, Service, type StopOptions } from './service.js'
+export type { ContainerDefinition, ContainerServiceOptions } from './start.js'

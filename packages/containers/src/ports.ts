@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { FaultlineError } from '@faultline/core'
 
 // Docker publishes the ports a test did not fix (RabbitMQ's 5671 and 15671, say) on random ports of the
 // kernel's ephemeral range, and so does a `listen(0)` probe: a port probed free could be taken by Docker a
@@ -55,7 +56,12 @@ export async function freePort(): Promise<number> {
     }
   }
   const port = await tryBind(0)
-  if (port === undefined) throw new Error('could not bind a probe socket to find a free port')
+  if (port === undefined) {
+    throw new FaultlineError(
+      'NO_FREE_PORT',
+      'could not bind a probe socket to find a free port for a service. Fix: check that this process may open TCP sockets (a sandbox, a firewall, too many open files).',
+    )
+  }
   handedOut.add(port)
   return port
 }

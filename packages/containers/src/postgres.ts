@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError } from '@faultline/core'
+import { optionalNumber } from '@faultline/core'
 import { PostgreSqlContainer } from '@testcontainers/postgresql'
 import pg from 'pg'
-import { defaultImage } from './images.js'
 import type { PostgresInfo } from './info.js'
 import { Service } from './service.js'
-import { type ContainerServiceOptions, checkContainerOptions, startLabelled } from './start.js'
+import {
+  type ContainerDefinition,
+  type ContainerServiceOptions,
+  defineContainer,
+  startLabelled,
+} from './start.js'
 
 const TEMPLATE = 'faultline_template'
 // How long a dropped test database's connections get to close on their own before they are terminated.
@@ -222,72 +226,62 @@ export async function prepareTemplate(
 }
 
 /** A PostgreSQL service definition; `start()` runs it in a container. */
-export interface PostgresDefinition {
-  readonly kind: 'postgres'
-  readonly options: PostgresOptions
-  /** Starts the container and returns a handle; `await using` removes it afterwards. */
-  start(name?: string): Promise<PostgresService>
-}
+export type PostgresDefinition = ContainerDefinition<'postgres', PostgresOptions, PostgresService>
 
 /**
  * A PostgreSQL server in a container (`@testcontainers/postgresql`), with a template database for
  * fast per-test isolation.
  *
  * @example
- * await using pg = await postgres().start()
- * await using db = await pg.isolate()
- * const client = new Client({ connectionString: db.url })
+ * import { postgresContainer } from '@faultline/containers'
+ * import pg from 'pg'
+ *
+ * await using server = await postgresContainer().start('orders-db')
+ * await using db = await server.isolate()
+ * const client = new pg.Client({ connectionString: db.url })
  */
-export function postgres(options: PostgresOptions = {}): PostgresDefinition {
-  checkContainerOptions(options, postgres)
-  const pool = options.isolationPool
-  if (pool !== undefined && !(Number.isInteger(pool) && pool >= 0 && pool <= 32)) {
-    throw new FaultlineArgumentError(
-      'options.isolationPool',
-      `must be a whole number from 0 to 32, got ${pool}`,
-      postgres,
+export function postgresContainer(options: PostgresOptions = {}): PostgresDefinition {
+  const pool = optionalNumber(
+    options.isolationPool,
+    'options.isolationPool',
+    { integer: true, min: 0, max: 32 },
+    2,
+    postgresContainer,
+  )
+  return defineContainer('postgres', options, 60_000, postgresContainer, async (name, image, timeout) => {
+    const command = options.durable
+      ? ['postgres']
+      : ['postgres', '-c', 'fsync=off', '-c', 'full_page_writes=off']
+    const container = new PostgreSqlContainer(image)
+      .withCommand(command)
+      .withDatabase(options.database ?? 'test')
+      .withUsername(options.username ?? 'test')
+      .withPassword(options.password ?? 'test')
+    const { started, instance } = await startLabelled(name, container, image, timeout, [5432])
+    const service = new PostgresService(
+      {
+        kind: 'postgres',
+        name,
+        host: started.getHost(),
+        port: started.getPort(),
+        url: started.getConnectionUri(),
+        containerId: started.getId(),
+        image,
+        username: started.getUsername(),
+        password: started.getPassword(),
+        database: started.getDatabase(),
+        templateDatabase: TEMPLATE,
+        isolationPool: pool,
+      },
+      true,
+      instance,
     )
-  }
-  return {
-    kind: 'postgres',
-    options,
-    async start(name = 'postgres') {
-      const image = options.image ?? defaultImage('postgres')
-      const timeout = options.startupTimeout ?? 60_000
-      const command = options.durable
-        ? ['postgres']
-        : ['postgres', '-c', 'fsync=off', '-c', 'full_page_writes=off']
-      const container = new PostgreSqlContainer(image)
-        .withCommand(command)
-        .withDatabase(options.database ?? 'test')
-        .withUsername(options.username ?? 'test')
-        .withPassword(options.password ?? 'test')
-      const { started, instance } = await startLabelled(name, container, image, timeout, [5432])
-      const service = new PostgresService(
-        {
-          kind: 'postgres',
-          name,
-          host: started.getHost(),
-          port: started.getPort(),
-          url: started.getConnectionUri(),
-          containerId: started.getId(),
-          image,
-          username: started.getUsername(),
-          password: started.getPassword(),
-          database: started.getDatabase(),
-          templateDatabase: TEMPLATE,
-          isolationPool: options.isolationPool ?? 2,
-        },
-        true,
-        instance,
-      )
-      try {
-        await prepareTemplate(service, options.template)
-      } catch (error) {
-        await service.close()
-        throw error
-      }
-      return service
-    },
-  }
+    try {
+      await prepareTemplate(service, options.template)
+    } catch (error) {
+      await service.close()
+      throw error
+    }
+    return service
+  })
 }

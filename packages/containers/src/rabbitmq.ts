@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { FaultlineError } from '@faultline/core'
 import { RabbitMQContainer } from '@testcontainers/rabbitmq'
 import amqp from 'amqplib'
-import { defaultImage } from './images.js'
 import type { RabbitMQInfo } from './info.js'
 import { Service } from './service.js'
-import { type ContainerServiceOptions, checkContainerOptions, startLabelled } from './start.js'
+import {
+  type ContainerDefinition,
+  type ContainerServiceOptions,
+  defineContainer,
+  startLabelled,
+} from './start.js'
 
 /** Options of a RabbitMQ service. */
 export type RabbitMQOptions = ContainerServiceOptions
@@ -44,7 +48,7 @@ export class RabbitMQService extends Service<RabbitMQInfo> {
     const response = await fetch(`${this.info.managementUrl}/api${path}`, {
       method,
       headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     })
     if (!response.ok) {
@@ -78,56 +82,47 @@ export class RabbitMQService extends Service<RabbitMQInfo> {
 }
 
 /** A RabbitMQ service definition; `start()` runs it in a container. */
-export interface RabbitMQDefinition {
-  readonly kind: 'rabbitmq'
-  readonly options: RabbitMQOptions
-  /** Starts the container and returns a handle; `await using` removes it afterwards. */
-  start(name?: string): Promise<RabbitMQService>
-}
+export type RabbitMQDefinition = ContainerDefinition<'rabbitmq', RabbitMQOptions, RabbitMQService>
 
 /**
  * A RabbitMQ broker in a container (`@testcontainers/rabbitmq`) with the management API, so that each
  * test can have a vhost of its own.
  *
  * @example
- * await using mq = await rabbitmq().start()
+ * import { rabbitmqContainer } from '@faultline/containers'
+ * import amqp from 'amqplib'
+ *
+ * await using mq = await rabbitmqContainer().start('orders-mq')
  * await using vhost = await mq.isolate()
  * const connection = await amqp.connect(vhost.url)
  */
-export function rabbitmq(options: RabbitMQOptions = {}): RabbitMQDefinition {
-  checkContainerOptions(options, rabbitmq)
-  return {
-    kind: 'rabbitmq',
-    options,
-    async start(name = 'rabbitmq') {
-      const image = options.image ?? defaultImage('rabbitmq')
-      const timeout = options.startupTimeout ?? 60_000
-      const container = new RabbitMQContainer(image)
-      const { started, instance, hostPorts } = await startLabelled(
+export function rabbitmqContainer(options: RabbitMQOptions = {}): RabbitMQDefinition {
+  return defineContainer('rabbitmq', options, 60_000, rabbitmqContainer, async (name, image, timeout) => {
+    const container = new RabbitMQContainer(image)
+    const { started, instance, hostPorts } = await startLabelled(
+      name,
+      container,
+      image,
+      timeout,
+      [5672, 15672],
+    )
+    const host = started.getHost()
+    return new RabbitMQService(
+      {
+        kind: 'rabbitmq',
         name,
-        container,
+        host,
+        port: hostPorts.get(5672)!,
+        url: `amqp://guest:guest@${host}:${hostPorts.get(5672)}/%2F`,
+        containerId: started.getId(),
         image,
-        timeout,
-        [5672, 15672],
-      )
-      const host = started.getHost()
-      return new RabbitMQService(
-        {
-          kind: 'rabbitmq',
-          name,
-          host,
-          port: hostPorts.get(5672)!,
-          url: `amqp://guest:guest@${host}:${hostPorts.get(5672)}/%2F`,
-          containerId: started.getId(),
-          image,
-          username: 'guest',
-          password: 'guest',
-          vhost: '/',
-          managementUrl: `http://${host}:${hostPorts.get(15672)}`,
-        },
-        true,
-        instance,
-      )
-    },
-  }
+        username: 'guest',
+        password: 'guest',
+        vhost: '/',
+        managementUrl: `http://${host}:${hostPorts.get(15672)}`,
+      },
+      true,
+      instance,
+    )
+  })
 }

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineError } from '@faultline/core'
+import { FaultlineError, optionalNumber } from '@faultline/core'
 import { RedisContainer } from '@testcontainers/redis'
 import { Redis } from 'ioredis'
-import { defaultImage } from './images.js'
 import type { RedisInfo } from './info.js'
 import { Service } from './service.js'
-import { type ContainerServiceOptions, checkContainerOptions, startLabelled } from './start.js'
+import {
+  type ContainerDefinition,
+  type ContainerServiceOptions,
+  defineContainer,
+  startLabelled,
+} from './start.js'
 
 const DATABASES = 256
 const LOCK_PREFIX = 'faultline:isolate:db:'
@@ -76,7 +80,8 @@ export class RedisService extends Service<RedisInfo> {
   async isolate(options: { timeout?: number } = {}): Promise<IsolatedKeyspace> {
     const admin = this.#adminClient()
     const owner = randomUUID()
-    const deadline = performance.now() + (options.timeout ?? 30_000)
+    const timeout = optionalNumber(options.timeout, 'options.timeout', { unit: 'ms', min: 0 }, 30_000)
+    const deadline = performance.now() + timeout
     for (;;) {
       for (let db = 1; db < this.info.databases; db++) {
         const taken = await admin.set(`${LOCK_PREFIX}${db}`, owner, 'PX', LOCK_TTL_MS, 'NX')
@@ -117,52 +122,43 @@ export class RedisService extends Service<RedisInfo> {
 }
 
 /** A Redis service definition; `start()` runs it in a container. */
-export interface RedisDefinition {
-  readonly kind: 'redis'
-  readonly options: RedisOptions
-  /** Starts the container and returns a handle; `await using` removes it afterwards. */
-  start(name?: string): Promise<RedisService>
-}
+export type RedisDefinition = ContainerDefinition<'redis', RedisOptions, RedisService>
 
 /**
  * A Redis server in a container (`@testcontainers/redis`) with 256 logical databases, so that each test
  * can have a clean key space of its own.
  *
  * @example
- * await using cache = await redis().start()
+ * import { redisContainer } from '@faultline/containers'
+ * import { Redis } from 'ioredis'
+ *
+ * await using cache = await redisContainer().start('orders-cache')
  * await using keys = await cache.isolate()
  * const client = new Redis(keys.url)
  */
-export function redis(options: RedisOptions = {}): RedisDefinition {
-  checkContainerOptions(options, redis)
-  return {
-    kind: 'redis',
-    options,
-    async start(name = 'redis') {
-      const image = options.image ?? defaultImage('redis')
-      const timeout = options.startupTimeout ?? 30_000
-      const container = new RedisContainer(image).withCommand([
-        'redis-server',
-        '--databases',
-        String(DATABASES),
-      ])
-      if (options.password) container.withPassword(options.password)
-      const { started, instance } = await startLabelled(name, container, image, timeout, [6379])
-      return new RedisService(
-        {
-          kind: 'redis',
-          name,
-          host: started.getHost(),
-          port: started.getPort(),
-          url: started.getConnectionUrl(),
-          containerId: started.getId(),
-          image,
-          password: options.password ?? '',
-          databases: DATABASES,
-        },
-        true,
-        instance,
-      )
-    },
-  }
+export function redisContainer(options: RedisOptions = {}): RedisDefinition {
+  return defineContainer('redis', options, 30_000, redisContainer, async (name, image, timeout) => {
+    const container = new RedisContainer(image).withCommand([
+      'redis-server',
+      '--databases',
+      String(DATABASES),
+    ])
+    if (options.password) container.withPassword(options.password)
+    const { started, instance } = await startLabelled(name, container, image, timeout, [6379])
+    return new RedisService(
+      {
+        kind: 'redis',
+        name,
+        host: started.getHost(),
+        port: started.getPort(),
+        url: started.getConnectionUrl(),
+        containerId: started.getId(),
+        image,
+        password: options.password ?? '',
+        databases: DATABASES,
+      },
+      true,
+      instance,
+    )
+  })
 }

@@ -1,31 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError, type Timeline } from '@faultline/core'
+import { checkNumber, FaultlineError, now, type TimelineOptions } from '@faultline/core'
 import type Dockerode from 'dockerode'
 import { docker } from './docker.js'
-import { describe, NotAContainerError } from './errors.js'
-import { ContainerFault, type ContainerFaultKind } from './fault.js'
+import { describeError, NotAContainerError } from './errors.js'
+import { ContainerFault, type ContainerFaultKind, type HealOptions } from './fault.js'
 import type { ServiceInfo } from './info.js'
 import { removeInstance } from './reaper.js'
 
-/** Options of the operations that bring a service back. */
-export interface RecoverOptions {
-  /** Wait until the service answers again (default true). */
-  wait?: boolean
-  /** How long to wait for it, in ms (default 60 000). */
-  readyTimeout?: number
-}
-
-/** Options of the operations that stop a service. */
-export interface StopOptions {
+/** Options of the operations that stop a service: `stop()`, `restart()`. */
+export interface StopOptions extends TimelineOptions {
   /** Milliseconds the service gets to shut down cleanly before SIGKILL (default 10 000). */
   timeout?: number
 }
 
+/** Options of `restart()`: how long the service gets to stop, and whether to wait until it answers. */
+export interface RestartOptions extends StopOptions, HealOptions {}
+
 // Docker's stop grace period is in whole seconds; Faultline's options are in ms like everything else.
-function graceSeconds(options: StopOptions): number {
-  const ms = options.timeout ?? 10_000
-  if (!(ms >= 0))
-    throw new FaultlineArgumentError('options.timeout', `must be a number of ms >= 0, got ${ms}`)
+function graceSeconds(options: StopOptions, callee: (...args: never[]) => unknown): number {
+  const ms = checkNumber(options.timeout ?? 10_000, 'options.timeout', { unit: 'ms', min: 0 }, callee)
   return Math.ceil(ms / 1000)
 }
 
@@ -34,6 +27,14 @@ const kindOperation: Record<ContainerFaultKind, string> = {
   stopped: 'stop',
   killed: 'kill',
   restarting: 'restart',
+  disconnected: 'disconnect',
+}
+
+/** A Docker network the container was attached to, and how: what reconnecting it needs. */
+interface Attachment {
+  readonly network: string
+  readonly aliases: string[] | undefined
+  readonly ipam: Dockerode.EndpointSettings['IPAMConfig']
 }
 
 function statusCode(error: unknown): number | undefined {
@@ -50,13 +51,13 @@ function unless(status: number) {
 
 /**
  * A running service: its address, and the real container operations to disturb it.
- * Created by `postgres().start()` and friends, or in a Vitest worker from the plugin's provided info.
+ * Created by `postgresContainer().start()` and friends, or in a Vitest worker from the plugin's provided
+ * info.
  */
 export abstract class Service<I extends ServiceInfo = ServiceInfo> {
   readonly info: I
   readonly #owned: boolean
   readonly #instance: string | undefined
-  #timeline: Timeline | undefined
   readonly #faults = new Set<ContainerFault>()
 
   /** @internal `owned`: this process started the container and removes it on dispose. */
@@ -81,44 +82,30 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
     return this.info.port
   }
 
-  /**
-   * Records this service's outages on `timeline` from now on — `<name> paused` from pause() to unpause(),
-   * `<name> stopped` / `<name> killed` until start() has it answering again, `<name> restarting` until
-   * restart() has — so a load report can be judged during and after each one (`report.during(…)`).
-   * Each is the window of one {@link ContainerFault}: healing the fault closes it.
-   */
-  recordOn(timeline: Timeline): this {
-    this.#timeline = timeline
-    return this
-  }
-
   /** The faults started through this handle that have not healed yet, oldest first. */
   get faults(): readonly ContainerFault[] {
     return [...this.#faults]
   }
 
-  // Runs a container operation and, once it succeeded, returns the fault it started (on the timeline from
-  // the moment it was asked for).
+  // Runs a container operation and, once it succeeded, returns the fault it started: on `timeline` (when
+  // given) from the moment it was asked for, as `<name> <kind>`, until it heals.
   async #disturb(
     kind: ContainerFaultKind,
+    options: TimelineOptions,
     operation: (container: Dockerode.Container) => Promise<unknown>,
+    bringBack: (options: HealOptions) => Promise<void> = (heal) => this.#bringBack(heal),
   ): Promise<ContainerFault> {
     const container = await this.#container(kindOperation[kind])
-    const at = Date.now()
+    const at = now()
     await operation(container)
-    const mark = this.#timeline?.start(`${this.name} ${kind}`, {
-      at,
-      target: this.name,
-      details: { operation: kind },
-    })
-    const fault = new ContainerFault(
-      this.name,
+    const fault = new ContainerFault({
+      service: this.name,
       kind,
       at,
-      mark,
-      (options) => this.#bringBack(options),
-      (healed) => this.#faults.delete(healed),
-    )
+      timeline: options.timeline,
+      bringBack,
+      onHealed: (healed) => this.#faults.delete(healed),
+    })
     this.#faults.add(fault)
     return fault
   }
@@ -128,17 +115,26 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
     for (const fault of this.#faults) if (kinds.includes(fault.kind)) fault.settle()
   }
 
-  // Whatever state the container is in, gets it running and (by default) answering. A removed container
-  // has nothing left to heal.
-  async #bringBack(options: RecoverOptions): Promise<void> {
+  // Whatever state the container is in, gets it back on the networks it was disconnected from, running
+  // and (by default) answering. A removed container has nothing left to heal.
+  async #bringBack(options: HealOptions, networks: readonly Attachment[] = []): Promise<void> {
     const container = await this.#container('heal')
-    let state: Dockerode.ContainerInspectInfo['State']
+    let inspected: Dockerode.ContainerInspectInfo
     try {
-      state = (await container.inspect()).State
+      inspected = await container.inspect()
     } catch (error) {
       if (statusCode(error) === 404) return
       throw error
     }
+    const attached = inspected.NetworkSettings.Networks ?? {}
+    for (const { network, aliases, ipam } of networks) {
+      if (attached[network]) continue // another handle got there first
+      await (await docker()).getNetwork(network).connect({
+        Container: container.id,
+        EndpointConfig: { Aliases: aliases, IPAMConfig: ipam },
+      })
+    }
+    const { State: state } = inspected
     // 409 "not paused" / 304 "already started": another handle got there first.
     if (state.Paused) await container.unpause().catch(unless(409))
     else if (!state.Running) await container.start().catch(unless(304))
@@ -153,8 +149,7 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
    * @returns the time it took, in ms.
    */
   async waitUntilReady(timeout = 60_000, signal?: AbortSignal): Promise<number> {
-    if (!(timeout > 0))
-      throw new FaultlineArgumentError('timeout', `must be a positive number of ms, got ${timeout}`)
+    checkNumber(timeout, 'timeout', { unit: 'ms', above: 0 }, this.waitUntilReady)
     const started = performance.now()
     let last: unknown
     while (performance.now() - started < timeout) {
@@ -167,8 +162,10 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
       }
       await sleep(50, undefined, { signal })
     }
-    throw new Error(
-      `service '${this.name}' did not answer within ${timeout} ms (last error: ${describe(last)})`,
+    throw new FaultlineError(
+      'SERVICE_NOT_READY',
+      `service '${this.name}' did not answer within ${timeout} ms (last error: ${describeError(last)}). ` +
+        'Fix: check that its container is running and connected (docker ps, docker logs), or wait longer (readyTimeout).',
     )
   }
 
@@ -179,19 +176,26 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
 
   /**
    * Freezes every process of the container (SIGSTOP via the cgroup freezer): connections stay open and
-   * nothing answers — a true black hole — until `unpause()`, or until the returned fault heals.
+   * nothing answers — a true black hole — until the returned fault heals. With `{ timeline }` the pause
+   * is a window `<name> paused` on it.
    *
    * @example
+   * import { postgresContainer } from '@faultline/containers'
+   *
+   * await using pg = await postgresContainer().start('orders-db')
    * {
    *   await using paused = await pg.pause()
    *   // … every query hangs here …
    * } // unpaused here, even if the block threw
    */
-  pause(): Promise<ContainerFault> {
-    return this.#disturb('paused', (container) => container.pause())
+  pause(options: TimelineOptions = {}): Promise<ContainerFault> {
+    return this.#disturb('paused', options, (container) => container.pause())
   }
 
-  /** Thaws a paused container; requests that were waiting get their answers. Heals this handle's pause. */
+  /**
+   * Thaws a paused container; requests that were waiting get their answers. Heals this handle's pause.
+   * The documented way back is the fault's `heal()`; this is the plain container operation.
+   */
   async unpause(): Promise<void> {
     await (await this.#container('unpause')).unpause()
     this.#settle(['paused'])
@@ -199,26 +203,101 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
 
   /**
    * Stops the container (SIGTERM, then SIGKILL after `timeout` ms): connections are closed, the port
-   * refuses, until `start()` — or until the returned fault heals (starts it and waits until it answers).
+   * refuses, until the returned fault heals (starts it and waits until it answers).
+   *
+   * @example
+   * import { redisContainer } from '@faultline/containers'
+   *
+   * await using cache = await redisContainer().start('orders-cache')
+   * {
+   *   await using stopped = await cache.stop({ timeout: 1_000 })
+   *   // … connections are refused here …
+   * } // started again and answering here
    */
   stop(options: StopOptions = {}): Promise<ContainerFault> {
-    const t = graceSeconds(options)
-    return this.#disturb('stopped', (container) => container.stop({ t }))
+    const t = graceSeconds(options, this.stop)
+    return this.#disturb('stopped', options, (container) => container.stop({ t }))
   }
 
   /**
-   * Kills the container with SIGKILL: no clean shutdown, as in a crash or an OOM kill. `start()` or healing
-   * the returned fault brings it back.
+   * Kills the container with SIGKILL: no clean shutdown, as in a crash or an OOM kill. Healing the
+   * returned fault starts it again.
+   *
+   * @example
+   * import { redisContainer } from '@faultline/containers'
+   *
+   * await using cache = await redisContainer().start('orders-cache')
+   * const killed = await cache.kill()
+   * await killed.heal() // started again and answering
    */
-  kill(): Promise<ContainerFault> {
-    return this.#disturb('killed', (container) => container.kill({ signal: 'SIGKILL' }))
+  kill(options: TimelineOptions = {}): Promise<ContainerFault> {
+    return this.#disturb('killed', options, (container) => container.kill({ signal: 'SIGKILL' }))
+  }
+
+  /**
+   * Detaches the container from every Docker network it is on (a network partition): through the
+   * published port, open connections are closed and new ones refused on Docker's default userland
+   * proxy; containers on the same network see it vanish. The server keeps running, with its state.
+   * Healing the returned fault reconnects it to the same networks, with the same aliases, and waits until
+   * it answers. See docs/services.md for what clients see.
+   *
+   * @example
+   * import { postgresContainer } from '@faultline/containers'
+   *
+   * await using pg = await postgresContainer().start('orders-db')
+   * {
+   *   await using partitioned = await pg.disconnect()
+   *   // … queries fail here …
+   * } // reconnected and answering here
+   */
+  disconnect(options: TimelineOptions = {}): Promise<ContainerFault> {
+    const networks: Attachment[] = []
+    return this.#disturb(
+      'disconnected',
+      options,
+      async (container) => {
+        const inspected = await container.inspect()
+        const shortId = inspected.Id.slice(0, 12)
+        for (const [network, endpoint] of Object.entries(inspected.NetworkSettings.Networks ?? {})) {
+          // Docker adds the short id as an alias on user-defined networks itself.
+          const aliases = (endpoint.Aliases as string[] | null | undefined)?.filter(
+            (alias) => alias !== shortId,
+          )
+          networks.push({
+            network,
+            aliases: aliases?.length ? aliases : undefined,
+            ipam: endpoint.IPAMConfig,
+          })
+        }
+        if (networks.length === 0) {
+          throw new FaultlineError(
+            'SERVICE_NOT_CONNECTED',
+            `service '${this.name}' is on no Docker network, so disconnect() has nothing to detach. ` +
+              'Fix: heal the earlier disconnect first (`await fault.heal()`).',
+          )
+        }
+        const dockerode = await docker()
+        const done: Attachment[] = []
+        try {
+          for (const attachment of networks) {
+            await dockerode.getNetwork(attachment.network).disconnect({ Container: inspected.Id })
+            done.push(attachment)
+          }
+        } catch (error) {
+          await this.#bringBack({ wait: false }, done).catch(() => {})
+          throw error
+        }
+      },
+      (heal) => this.#bringBack(heal, networks),
+    )
   }
 
   /**
    * Starts a stopped or killed container again, on the same port; by default waits until it answers. Heals
-   * this handle's stop, kill and restart faults.
+   * this handle's stop, kill and restart faults. The documented way back is the fault's `heal()`; this is
+   * the plain container operation.
    */
-  async start(options: RecoverOptions = {}): Promise<void> {
+  async start(options: HealOptions = {}): Promise<void> {
     await (await this.#container('start')).start()
     if (options.wait ?? true) await this.waitUntilReady(options.readyTimeout)
     this.#settle(['stopped', 'killed', 'restarting'])
@@ -228,10 +307,18 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
    * Restarts the container (stop, then start, on the same port); by default waits until it answers and
    * returns the fault already healed. With `{ wait: false }` it returns at once, the fault active until
    * `heal()` (or dispose) sees the service answer.
+   *
+   * @example
+   * import { redisContainer } from '@faultline/containers'
+   * import { Timeline } from '@faultline/core'
+   *
+   * const timeline = new Timeline()
+   * await using cache = await redisContainer().start('orders-cache')
+   * await cache.restart({ timeline, timeout: 1_000 }) // `orders-cache restarting` until it answers
    */
-  async restart(options: RecoverOptions & StopOptions = {}): Promise<ContainerFault> {
-    const t = graceSeconds(options)
-    const fault = await this.#disturb('restarting', (container) => container.restart({ t }))
+  async restart(options: RestartOptions = {}): Promise<ContainerFault> {
+    const t = graceSeconds(options, this.restart)
+    const fault = await this.#disturb('restarting', options, (container) => container.restart({ t }))
     if (options.wait ?? true) await fault.heal(options)
     return fault
   }
@@ -240,7 +327,7 @@ export abstract class Service<I extends ServiceInfo = ServiceInfo> {
    * Heals every fault started through this handle that is still active (see {@link ContainerFault.heal}).
    * The Vitest fixtures call it on the shared services after each test.
    */
-  async heal(options: RecoverOptions = {}): Promise<void> {
+  async heal(options: HealOptions = {}): Promise<void> {
     const errors: unknown[] = []
     for (const fault of [...this.#faults].reverse()) await fault.heal(options).catch((e) => errors.push(e))
     if (errors.length === 1) throw errors[0]

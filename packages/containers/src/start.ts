@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { FaultlineArgumentError } from '@faultline/core'
+import { type Callee, checkNumber, describeValue, FaultlineArgumentError } from '@faultline/core'
 import type { GenericContainer, StartedTestContainer } from 'testcontainers'
 import { assertDockerReachable } from './docker.js'
 import { ServiceStartError } from './errors.js'
+import { defaultImage } from './images.js'
+import type { ServiceKind } from './info.js'
 import { containerLabels } from './labels.js'
 import { freePort } from './ports.js'
 import { lastLogLines, removeInstance } from './reaper.js'
@@ -15,25 +17,45 @@ export interface ContainerServiceOptions {
   startupTimeout?: number
 }
 
-/** Validates the options every containerised service takes. */
-export function checkContainerOptions(
-  options: ContainerServiceOptions,
-  callee: (...args: never[]) => unknown,
-): void {
+/**
+ * A service to run in a container, not yet started: what `postgresContainer()`, `redisContainer()` and
+ * `rabbitmqContainer()` return. The Vitest plugin starts it once per run; `start()` starts it by hand.
+ */
+export interface ContainerDefinition<K extends ServiceKind, O extends ContainerServiceOptions, S> {
+  readonly kind: K
+  readonly options: O
+  /** Starts the container (named `name`, default the kind) and returns a handle; `await using` removes it. */
+  start(name?: string): Promise<S>
+}
+
+/** How a container definition starts its service, given the image and startup timeout to use. */
+export type StartContainer<S> = (name: string, image: string, startupTimeout: number) => Promise<S>
+
+/**
+ * Validates the options every containerised service takes and makes the definition: `start()` resolves
+ * the image (the option, FAULTLINE_*_IMAGE, or the official one) and the startup timeout.
+ */
+export function defineContainer<K extends ServiceKind, O extends ContainerServiceOptions, S>(
+  kind: K,
+  options: O,
+  defaultStartupTimeout: number,
+  callee: Callee,
+  start: StartContainer<S>,
+): ContainerDefinition<K, O, S> {
   if (options.image !== undefined && (typeof options.image !== 'string' || options.image.trim() === '')) {
     throw new FaultlineArgumentError(
       'options.image',
-      `must be an image name such as 'postgres:17', got ${JSON.stringify(options.image)}`,
+      `expected an image name such as 'postgres:17', got ${describeValue(options.image)}`,
       callee,
     )
   }
-  const timeout = options.startupTimeout
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-    throw new FaultlineArgumentError(
-      'options.startupTimeout',
-      `must be a positive number of ms, got ${timeout}`,
-      callee,
-    )
+  if (options.startupTimeout !== undefined)
+    checkNumber(options.startupTimeout, 'options.startupTimeout', { unit: 'ms', above: 0 }, callee)
+  return {
+    kind,
+    options,
+    start: (name = kind) =>
+      start(name, options.image ?? defaultImage(kind), options.startupTimeout ?? defaultStartupTimeout),
   }
 }
 

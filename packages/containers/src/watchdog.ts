@@ -13,8 +13,8 @@ const pid = Number(pidText)
 const MAX_LIFETIME_MS = 24 * 60 * 60 * 1000
 
 if (runId && Number.isInteger(pid) && pid > 0) {
-  const started = Date.now()
-  while (alive(pid) && Date.now() - started < MAX_LIFETIME_MS) await sleep(250)
+  const started = performance.now()
+  while (alive(pid) && performance.now() - started < MAX_LIFETIME_MS) await sleep(250)
   if (!alive(pid)) await removeRunContainers(runId).catch(() => {})
 }
 process.exit(0)

@@ -19,7 +19,7 @@ function check(options: FaultlineOptions): Record<string, ServiceDefinition> {
   if (typeof options !== 'object' || options === null) {
     throw new FaultlineArgumentError(
       'options',
-      'must be an object such as { services: { pg: postgres() } }',
+      'must be an object such as { services: { pg: postgresContainer() } }',
       faultline,
     )
   }
@@ -35,7 +35,7 @@ function check(options: FaultlineOptions): Record<string, ServiceDefinition> {
     if (!isServiceDefinition(definition)) {
       throw new FaultlineArgumentError(
         `services.${name}`,
-        'must be a service definition: postgres(), redis(), rabbitmq() or external.*() from @faultline/containers',
+        'must be a service definition: postgresContainer(), redisContainer(), rabbitmqContainer() or external.*() from @faultline/containers',
         faultline,
       )
     }
@@ -52,10 +52,14 @@ function check(options: FaultlineOptions): Record<string, ServiceDefinition> {
  * // vitest.config.ts
  * import { defineConfig } from 'vitest/config'
  * import { faultline } from '@faultline/vitest/plugin'
- * import { postgres, rabbitmq, redis } from '@faultline/containers'
+ * import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
  *
  * export default defineConfig({
- *   plugins: [faultline({ services: { pg: postgres(), cache: redis(), mq: rabbitmq() } })],
+ *   plugins: [
+ *     faultline({
+ *       services: { pg: postgresContainer(), cache: redisContainer(), mq: rabbitmqContainer() },
+ *     }),
+ *   ],
  * })
  */
 export function faultline(options: FaultlineOptions = {}): Plugin {

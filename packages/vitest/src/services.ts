@@ -6,7 +6,7 @@ import {
   type ServiceKind,
   serviceFromInfo,
 } from '@faultline/containers'
-import { FaultlineError } from '@faultline/core'
+import { FaultlineError, now } from '@faultline/core'
 import { inject } from 'vitest'
 import './provided.js'
 
@@ -50,7 +50,7 @@ export class Services {
       this.names.length > 0 ? `declared services: ${this.names.join(', ')}` : 'no service is declared'
     throw new FaultlineError(
       'UNKNOWN_SERVICE',
-      `unknown service '${name}' (${declared}). Fix: declare it in vitest.config.ts, e.g. faultline({ services: { ${name}: postgres() } }).`,
+      `unknown service '${name}' (${declared}). Fix: declare it in vitest.config.ts, e.g. faultline({ services: { ${name}: postgresContainer() } }).`,
     )
   }
 
@@ -83,7 +83,7 @@ export class Services {
     throw new FaultlineError(
       matching.length === 0 ? 'UNKNOWN_SERVICE' : 'AMBIGUOUS_SERVICE',
       matching.length === 0
-        ? `no ${KIND_NAMES[kind]} service is declared. Fix: add one in vitest.config.ts, e.g. faultline({ services: { db: ${kind}() } }).`
+        ? `no ${KIND_NAMES[kind]} service is declared. Fix: add one in vitest.config.ts, e.g. faultline({ services: { db: ${kind}Container() } }).`
         : `${matching.length} ${KIND_NAMES[kind]} services are declared (${matching.map((h) => h.name).join(', ')}); ` +
             `name the one you want: services.${kind}('${matching[0]?.name}').`,
     )
@@ -91,11 +91,13 @@ export class Services {
 
   /**
    * Heals the faults started through these handles that are still active — those started at or after
-   * `since` (epoch ms) when given — unpausing or starting each container and waiting until it answers.
+   * `since` (epoch ms by the system clock, `Date.now()`, as Vitest stamps a test's start) when given — unpausing or starting each container and waiting until it answers.
    * Runs after every test (see `restoreServices`); throws what could not be healed.
    */
   async restore(options: { since?: number } = {}): Promise<void> {
-    const { since } = options
+    // `since` is Vitest's task start (Date.now()); faults are stamped with core's now(), which follows the
+    // monotonic clock and may have drifted from the system clock: compare on one clock.
+    const since = options.since === undefined ? undefined : options.since + (now() - Date.now())
     const settled = await Promise.allSettled(
       [...this.#handles.values()].map(async (handle) => {
         const faults = handle.faults.filter((f) => since === undefined || f.startedAt >= since)
