@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isFaultlineError, LoadReport } from '@faultline/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { httpLoad } from './http-load.js'
@@ -12,6 +13,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen++
     if (req.url === '/flaky' && seen % 4 === 0) res.statusCode = 500
+    if (req.url === '/missing') res.statusCode = 404
+    if (req.url === '/never') return // held until afterAll closes every connection
     if (req.url === '/slow') setTimeout(() => res.end('slow'), 20)
     else res.end('ok')
   })
@@ -24,10 +27,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-describe('httpLoad', () => {
+describe('httpLoad, closed model (concurrency, through autocannon)', () => {
   it('reports every response in a Faultline report, p95 included', async () => {
     seen = 0
-    const report = await httpLoad({ url: `${url}/slow`, connections: 5, duration: 600, name: 'slow' })
+    const report = await httpLoad({ url: `${url}/slow`, concurrency: 5, duration: 600, name: 'slow' })
     expect(report.source).toBe('http')
     expect(report.unit).toBe('requests')
     expect(report.count).toBeGreaterThan(50)
@@ -46,15 +49,15 @@ describe('httpLoad', () => {
     expect(LoadReport.fromJSON(JSON.parse(JSON.stringify(report))).p95).toBe(report.p95)
   })
 
-  it('stops after `amount` requests', async () => {
-    const report = await httpLoad({ url, connections: 2, amount: 40 })
+  it('stops after `count` requests', async () => {
+    const report = await httpLoad({ url, concurrency: 2, count: 40 })
     expect(report.count).toBe(40)
     expect(report.durationMs).toBeLessThan(900) // ends at the last reply, not at autocannon's next tick
   })
 
   it('counts statuses >= 400 and request errors by kind', async () => {
     seen = 0
-    const flaky = await httpLoad({ url: `${url}/flaky`, connections: 1, amount: 100 })
+    const flaky = await httpLoad({ url: `${url}/flaky`, concurrency: 1, count: 100 })
     expect(flaky.errorsByKind).toEqual({ 'HTTP 500': 25 })
     expect(flaky.errorRate).toBe(0.25)
 
@@ -62,7 +65,7 @@ describe('httpLoad', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as AddressInfo).port
     await new Promise((resolve) => closed.close(resolve))
-    const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, connections: 1, duration: 300 })
+    const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, concurrency: 1, duration: 300 })
     expect(Object.keys(refused.errorsByKind)).toEqual(['ECONNREFUSED'])
     expect(refused.latency.count).toBe(0)
     // Failed requests are judged: in count and the error rate, not dropped.
@@ -70,26 +73,116 @@ describe('httpLoad', () => {
   })
 
   it('passes autocannon options through for those who know them', async () => {
-    const report = await httpLoad({ url, duration: 5000, autocannon: { amount: 10, connections: 1 } })
+    const report = await httpLoad({ url, concurrency: 1, duration: 5000, autocannon: { amount: 10 } })
     expect(report.count).toBe(10)
   })
 
   it('rejects when its signal aborts', async () => {
     const controller = new AbortController()
-    const run = httpLoad({ url: `${url}/slow`, duration: 10_000, signal: controller.signal })
+    const run = httpLoad({ url: `${url}/slow`, concurrency: 2, duration: 10_000, signal: controller.signal })
     setTimeout(() => controller.abort(new Error('enough')), 200)
     await expect(run).rejects.toThrowError('enough')
+    // autocannon stops at its next sample tick: the rejection waits for it, so no request follows.
+    const after = seen
+    await sleep(300)
+    expect(seen).toBe(after)
   })
 
   it('refuses a remote target without opt-in, and a run without a bound, naming the argument', async () => {
-    await expect(httpLoad({ url: 'http://8.8.8.8/', duration: 100 })).rejects.toThrowError(
+    await expect(httpLoad({ url: 'http://8.8.8.8/', concurrency: 1, duration: 100 })).rejects.toThrowError(
       'options.url: 8.8.8.8 is not a loopback or container address; Faultline loads only those unless you pass allowRemote: true',
     )
-    await expect(httpLoad({ url })).rejects.toThrowError(
-      'options.duration: a run needs a bound: give options.duration (ms) or options.amount (requests)',
+    await expect(httpLoad({ url, concurrency: 1 })).rejects.toThrowError(
+      'options.duration: a run needs a bound: give options.duration (ms) or options.count (requests)',
     )
-    const error = await httpLoad({ url, duration: -1 }).catch((e: unknown) => e)
+    const error = await httpLoad({ url, concurrency: 1, duration: -1 }).catch((e: unknown) => e)
     expect(isFaultlineError(error)).toBe(true)
-    expect((error as Error).message).toBe('options.duration: must be a positive number, got -1')
+    expect((error as Error).message).toBe('options.duration: expected a number of ms > 0, got -1')
+  })
+})
+
+describe('httpLoad, open model (rate, through undici)', () => {
+  it('sends `count` arrivals at the rate and reports them as the closed model does', async () => {
+    const report = await httpLoad({ url: `${url}/slow`, rate: 100, count: 50, name: 'open', seed: 3 })
+    expect([report.source, report.model, report.unit]).toEqual(['http', 'open', 'requests'])
+    expect(report.target).toBe(`${url}/slow`)
+    expect([report.count, report.completed, report.errors, report.dropped]).toEqual([50, 50, 0, 0])
+    expect(report.p50).toBeGreaterThanOrEqual(19)
+    expect(report.seed).toBe(3)
+    expect(report.summary()).toMatch(/^load "open" \(open model, http, http:\/\/127\.0\.0\.1:\d+\/slow\)/)
+    expect(report.window(0, 1000).source).toBe('http')
+    const again = LoadReport.fromJSON(JSON.parse(JSON.stringify(report)))
+    expect([again.source, again.model, again.unit, again.target]).toEqual([
+      'http',
+      'open',
+      'requests',
+      report.target,
+    ])
+  })
+
+  it('classifies errors with core: a status by kind, a timeout as `timeout`, a refused connection by its code', async () => {
+    seen = 0
+    const flaky = await httpLoad({ url: `${url}/flaky`, rate: 200, count: 100, maxInFlight: 1 })
+    expect(flaky.errorsByKind).toEqual({ 'HTTP 500': 25 })
+    const held = await httpLoad({ url: `${url}/never`, rate: 50, count: 5, timeout: 100 })
+    expect(held.errorsByKind).toEqual({ timeout: 5 })
+    // Each reached its timeout (Node's timers run on a 1 ms clock, so one may fire a fraction early).
+    expect(held.min).toBeGreaterThanOrEqual(99)
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, rate: 50, count: 5 })
+    expect(refused.errorsByKind).toEqual({ ECONNREFUSED: 5 })
+  })
+
+  it('rejects when its signal aborts', async () => {
+    const controller = new AbortController()
+    const run = httpLoad({ url: `${url}/slow`, rate: 50, duration: 10_000, signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('enough')), 200)
+    await expect(run).rejects.toThrowError('enough')
+    const after = seen
+    await sleep(300)
+    expect(seen).toBe(after)
+  })
+})
+
+describe('httpLoad, both models', () => {
+  it('count every status >= 400 as an error (core isErrorStatus), unless isError says otherwise', async () => {
+    const missing = `${url}/missing`
+    const closed = await httpLoad({ url: missing, concurrency: 2, count: 20 })
+    const open = await httpLoad({ url: missing, rate: 200, count: 20 })
+    expect(closed.errorsByKind).toEqual({ 'HTTP 404': 20 })
+    expect(open.errorsByKind).toEqual({ 'HTTP 404': 20 })
+    const serverErrorsOnly = (status: number) => status >= 500
+    const closedOk = await httpLoad({ url: missing, concurrency: 2, count: 20, isError: serverErrorsOnly })
+    const openOk = await httpLoad({ url: missing, rate: 200, count: 20, isError: serverErrorsOnly })
+    expect([closedOk.errors, openOk.errors]).toEqual([0, 0])
+  })
+
+  it('asks for one model: rate or concurrency, naming the fix', async () => {
+    await expect(httpLoad({ url, rate: 10, concurrency: 2, duration: 100 } as never)).rejects.toThrowError(
+      'options: give either rate (open model: arrivals per second) or concurrency (closed model: connections kept busy), not both',
+    )
+    await expect(httpLoad({ url, duration: 100 } as never)).rejects.toThrowError(
+      'options: give rate (open model: arrivals per second, latency from the intended start) or concurrency (closed model: connections kept busy, maximum throughput)',
+    )
+    await expect(httpLoad({ url, rate: 10, duration: 100, autocannon: {} } as never)).rejects.toThrowError(
+      'options.autocannon: applies to the closed model only (concurrency); the open model (rate) runs on undici',
+    )
+    await expect(
+      httpLoad({ url, concurrency: 1, duration: 100, maxQueued: 0 } as never),
+    ).rejects.toThrowError(
+      'options.maxQueued: applies to the open model only (rate); the closed model (concurrency) has no arrival queue',
+    )
+    await expect(httpLoad({ url, rate: -1, duration: 100 })).rejects.toThrowError(
+      'options.rate: expected a number > 0, got -1',
+    )
+    await expect(httpLoad({ url, rate: 10 })).rejects.toThrowError(
+      'options.duration: a run needs a bound: give options.duration (ms) or options.count (requests)',
+    )
+    await expect(httpLoad({ url: 'http://8.8.8.8/', rate: 10, duration: 100 })).rejects.toThrowError(
+      'options.url: 8.8.8.8 is not a loopback or container address',
+    )
   })
 })

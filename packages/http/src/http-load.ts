@@ -1,40 +1,38 @@
 import {
-  errorKind,
+  type ArrivalRate,
+  checkFunction,
+  checkNumber,
+  checkSeed,
   FaultlineArgumentError,
-  LoadRecorder,
+  isErrorStatus,
   type LoadReport,
+  optionalNumber,
+  rateDuration,
   type Timeline,
 } from '@faultline/core'
-import autocannon from 'autocannon'
+import { type AutocannonOptions, closedHttpLoad } from './closed.js'
+import { openHttpLoad } from './open.js'
+import type { HttpMethod, ResolvedRun } from './run-options.js'
 import { checkTarget } from './target.js'
 
-/** autocannon's own options, for users who know them; they override Faultline's (autocannon units: seconds). */
-export type AutocannonOptions = Partial<Omit<autocannon.Options, 'url'>>
-
-/** Options of `httpLoad`. Durations in ms, like the rest of Faultline. */
-export interface HttpLoadOptions {
+/** Options of `httpLoad` in both models. Durations in ms, like the rest of Faultline. */
+export interface CommonHttpLoadOptions {
   /** The target, on loopback or a container network unless `allowRemote` is set. */
   readonly url: string
-  /** Connections kept busy, each with one request in flight (default 10). */
-  readonly connections?: number
-  /** How long to send requests (ms). A run needs `duration` or `amount`. */
+  /** How long to send requests (ms). A run needs `duration` or `count` (or a finite rate profile). */
   readonly duration?: number
-  /** Send this many requests, then stop. */
-  readonly amount?: number
-  /** Cap the overall rate at this many requests per second (autocannon's `overallRate`). */
-  readonly rate?: number
-  readonly method?: autocannon.Options['method']
-  readonly headers?: Record<string, string>
+  /** Send this many requests (arrivals, in the open model, dropped ones included), then stop. */
+  readonly count?: number
+  readonly method?: HttpMethod
+  readonly headers?: Readonly<Record<string, string>>
   readonly body?: string | Buffer
-  /** A request without a response after this long fails with kind `timeout` (default 10,000 ms). */
+  /** A request without a full response after this long fails with kind `timeout` (default 10,000 ms). */
   readonly timeout?: number
-  /** Requests pipelined per connection (default 1). */
-  readonly pipelining?: number
-  /** Which statuses count as errors (default: >= 400). */
+  /** Which statuses count as errors (default: core's `isErrorStatus`, every status >= 400). */
   readonly isError?: (status: number) => boolean
   /** Stops the run; `httpLoad` then rejects with the signal's reason. */
   readonly signal?: AbortSignal
-  /** Hard bound on the run, whatever else is set (default 60,000 ms). */
+  /** Hard bound on the time spent sending, whatever else is set (default 60,000 ms). */
   readonly maxDuration?: number
   /** Load an address that is neither loopback nor a container network. Off by default, on purpose. */
   readonly allowRemote?: boolean
@@ -43,136 +41,193 @@ export interface HttpLoadOptions {
   readonly interval?: number
   /** The faults applied during the run: the report keeps those overlapping it (`report.during(name)`). */
   readonly timeline?: Timeline
-  /** Raw autocannon options, passed through last. */
-  readonly autocannon?: AutocannonOptions
-}
-
-type Callee = (...args: never[]) => unknown
-
-function positive(value: unknown, argument: string, callee: Callee, integer = false): number | undefined {
-  if (value === undefined) return undefined
-  const ok =
-    typeof value === 'number' && Number.isFinite(value) && value > 0 && (!integer || Number.isInteger(value))
-  if (!ok) {
-    const what = integer ? 'a positive integer' : 'a positive number'
-    throw new FaultlineArgumentError(argument, `must be ${what}, got ${String(value)}`, callee)
-  }
-  return value as number
 }
 
 /**
- * HTTP load through autocannon, reported as a Faultline `LoadReport`: the histogram is built from every
- * response's own latency (any percentile, p95 included, which autocannon does not report), statuses
- * >= 400 and request errors are counted by kind, and the target must be on loopback or a container
- * network unless `allowRemote` is set.
+ * Open model: requests arrive at `rate` per second whatever the target does, and each one's latency
+ * counts from when it was due, so a stall shows in the percentiles. Runs on core's load engine with
+ * undici.
+ */
+export interface OpenHttpLoadOptions extends CommonHttpLoadOptions {
+  /** Arrivals per second, or a profile (`rampRate`, `stepRates`, `poissonArrivals` from `@faultline/core`). */
+  readonly rate: number | ArrivalRate
+  /**
+   * Most requests in flight at once, each on its own keep-alive connection (default 100); later arrivals
+   * wait for one, their latency still counting from when they were due.
+   */
+  readonly maxInFlight?: number
+  /** Most arrivals waiting for a connection; beyond, an arrival is dropped (default 10,000; 0 drops at once). */
+  readonly maxQueued?: number
+  /** After the last arrival, how long to wait for requests in flight (default 5,000 ms). */
+  readonly gracefulStop?: number
+  /** Seed of Poisson arrivals; recorded in the report (default: random). */
+  readonly seed?: number
+  readonly concurrency?: undefined
+}
+
+/**
+ * Closed model: `concurrency` connections, each sending its next request when the previous one is
+ * answered, through autocannon: the maximum throughput. Latency counts from when each request was
+ * sent, so a stall slows the load down instead of showing in the percentiles (coordinated omission).
+ */
+export interface ClosedHttpLoadOptions extends CommonHttpLoadOptions {
+  /** Connections kept busy, each with one request in flight (or `pipelining`). */
+  readonly concurrency: number
+  /** Requests pipelined per connection (default 1). */
+  readonly pipelining?: number
+  /** Raw autocannon options, passed through last. */
+  readonly autocannon?: AutocannonOptions
+  readonly rate?: undefined
+}
+
+/** Options of `httpLoad`: `rate` for the open model, `concurrency` for the closed model. */
+export type HttpLoadOptions = OpenHttpLoadOptions | ClosedHttpLoadOptions
+
+const OPEN_ONLY = ['maxInFlight', 'maxQueued', 'gracefulStop', 'seed'] as const
+const CLOSED_ONLY = ['pipelining', 'autocannon'] as const
+
+const MS = { unit: 'ms', above: 0 } as const
+
+function ms(value: unknown, argument: string): number | undefined
+function ms(value: unknown, argument: string, fallback: number): number
+function ms(value: unknown, argument: string, fallback?: number): number | undefined {
+  return fallback === undefined
+    ? optionalNumber(value, argument, MS, undefined, httpLoad)
+    : optionalNumber(value, argument, MS, fallback, httpLoad)
+}
+
+const positiveInteger = (value: unknown, argument: string): number | undefined =>
+  optionalNumber(value, argument, { integer: true, min: 1 }, undefined, httpLoad)
+
+/**
+ * HTTP load on a loopback or container address, reported as a Faultline `LoadReport` (any percentile,
+ * errors by kind, a per-second series, the faults of `timeline`), in one of two models:
  *
- * autocannon is a closed model (N connections): latency is measured from when each request was sent.
+ * - `rate` (open model): requests arrive at that many per second whatever the target does; latency is
+ *   measured from when each request was due, and arrivals that find no connection wait or, past
+ *   `maxQueued`, are dropped (kind `dropped`). This is the model that shows a stall.
+ * - `concurrency` (closed model): that many connections kept busy through autocannon, the maximum
+ *   throughput; latency from when each request was sent.
+ *
+ * Statuses >= 400 are errors (`HTTP 503`) unless `isError` says otherwise; a request still unanswered
+ * after `timeout` fails with kind `timeout`.
  *
  * @example
- * const report = await httpLoad({ url: 'http://127.0.0.1:3000/health', connections: 50, duration: 10_000 })
- * expect(report).toMeetSLO({ p95: 50, errorRate: 0.001 })
+ * // 200 requests a second for 10 s: a stall of the target shows in p99
+ * const report = await httpLoad({ url: 'http://127.0.0.1:3000/orders', rate: 200, duration: 10_000 })
+ * expect(report).toMeetSLO({ p99: 500, errorRate: 0.01 })
+ *
+ * @example
+ * // as many requests as 50 connections can send for 10 s
+ * const report = await httpLoad({ url: 'http://127.0.0.1:3000/health', concurrency: 50, duration: 10_000 })
+ * expect(report).toHaveThroughputAtLeast(5_000)
  */
 export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
   if (typeof options !== 'object' || options === null) {
-    throw new FaultlineArgumentError('options', 'must be an object with at least url and duration', httpLoad)
-  }
-  const connections = positive(options.connections, 'options.connections', httpLoad, true) ?? 10
-  const duration = positive(options.duration, 'options.duration', httpLoad)
-  const amount = positive(options.amount, 'options.amount', httpLoad, true)
-  const rate = positive(options.rate, 'options.rate', httpLoad)
-  const timeout = positive(options.timeout, 'options.timeout', httpLoad) ?? 10_000
-  const maxDuration = positive(options.maxDuration, 'options.maxDuration', httpLoad) ?? 60_000
-  positive(options.pipelining, 'options.pipelining', httpLoad, true)
-  const raw = options.autocannon ?? {}
-  if (
-    duration === undefined &&
-    amount === undefined &&
-    raw.duration === undefined &&
-    raw.amount === undefined
-  ) {
     throw new FaultlineArgumentError(
-      'options.duration',
-      'a run needs a bound: give options.duration (ms) or options.amount (requests)',
+      'options',
+      'must be an object with url, and rate (open model) or concurrency (closed model)',
       httpLoad,
     )
   }
-  const url = await checkTarget(options.url, options.allowRemote === true)
-  options.signal?.throwIfAborted()
-
-  const isError = options.isError ?? ((status: number) => status >= 400)
-  const recorder = new LoadRecorder({
-    source: 'http',
-    model: 'closed',
-    unit: 'requests',
-    target: url.href,
-    ...(options.name === undefined ? {} : { name: options.name }),
-    ...(options.interval === undefined ? {} : { intervalMs: options.interval }),
-    ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
-    timeoutMs: timeout,
-  })
-  const acOptions: autocannon.Options = {
-    url: url.href,
-    connections,
-    // autocannon's duration is in seconds; `amount` takes precedence when both are set.
-    duration: (duration ?? maxDuration) / 1000,
-    timeout: timeout / 1000,
-    ...(amount === undefined ? {} : { amount }),
-    ...(rate === undefined ? {} : { overallRate: rate }),
-    ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
-    ...(options.method === undefined ? {} : { method: options.method }),
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-    ...(options.body === undefined ? {} : { body: options.body }),
-    ...raw,
+  const open = options.rate !== undefined
+  if (open === (options.concurrency !== undefined)) {
+    throw new FaultlineArgumentError(
+      'options',
+      open
+        ? 'give either rate (open model: arrivals per second) or concurrency (closed model: connections kept busy), not both'
+        : 'give rate (open model: arrivals per second, latency from the intended start) or concurrency (closed model: connections kept busy, maximum throughput)',
+      httpLoad,
+    )
+  }
+  const misplaced = (open ? CLOSED_ONLY : OPEN_ONLY).find(
+    (key) => (options as unknown as Record<string, unknown>)[key] !== undefined,
+  )
+  if (misplaced !== undefined) {
+    throw new FaultlineArgumentError(
+      `options.${misplaced}`,
+      open
+        ? 'applies to the closed model only (concurrency); the open model (rate) runs on undici'
+        : 'applies to the open model only (rate); the closed model (concurrency) has no arrival queue',
+      httpLoad,
+    )
+  }
+  checkFunction(options.isError, 'options.isError', { optional: true }, httpLoad)
+  const base: Omit<ResolvedRun, 'url'> = {
+    duration: ms(options.duration, 'options.duration'),
+    count: positiveInteger(options.count, 'options.count'),
+    timeout: ms(options.timeout, 'options.timeout', 10_000),
+    maxDuration: ms(options.maxDuration, 'options.maxDuration', 60_000),
+    isError: options.isError ?? isErrorStatus,
+    signal: options.signal,
+    name: options.name,
+    interval: ms(options.interval, 'options.interval'),
+    timeline: options.timeline,
+    method: options.method,
+    headers: options.headers,
+    body: options.body,
   }
 
-  return new Promise<LoadReport>((resolve, reject) => {
-    const t0 = performance.now()
-    let lastMs = 0
-    let settled = false
-    const instance = autocannon(acOptions, (error: unknown) => {
-      finish()
-      if (error) {
-        reject(error)
-        return
-      }
-      // With `amount`, autocannon notices the end only at its next 1 s sample tick: end at the last reply.
-      const elapsed = amount === undefined ? performance.now() - t0 : lastMs
-      // With a duration, autocannon sends for that long; what follows is its teardown, not load.
-      const sendingMs = typeof acOptions.duration === 'number' ? acOptions.duration * 1000 : elapsed
-      const activeMs = acOptions.amount === undefined ? Math.min(elapsed, sendingMs) : elapsed
-      resolve(recorder.finish(elapsed, { activeMs }))
-    })
-    const hardStop = setTimeout(() => instance.stop(), maxDuration + 1000)
-    const onAbort = () => {
-      instance.stop()
-      finish()
-      reject(options.signal?.reason)
+  if (options.rate !== undefined) {
+    const rate = checkRate(options.rate)
+    const profile = typeof rate === 'number' ? Number.POSITIVE_INFINITY : rateDuration(rate)
+    checkBound(base, Number.isFinite(profile))
+    const run = {
+      ...base,
+      rate,
+      maxInFlight: positiveInteger(options.maxInFlight, 'options.maxInFlight') ?? 100,
+      maxQueued: optionalNumber(
+        options.maxQueued,
+        'options.maxQueued',
+        { integer: true, min: 0 },
+        undefined,
+        httpLoad,
+      ),
+      gracefulStop: optionalNumber(
+        options.gracefulStop,
+        'options.gracefulStop',
+        { unit: 'ms', min: 0 },
+        undefined,
+        httpLoad,
+      ),
+      seed: checkSeed(options.seed, 'options.seed', httpLoad),
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    function finish(): void {
-      if (settled) return
-      settled = true
-      clearTimeout(hardStop)
-      options.signal?.removeEventListener('abort', onAbort)
-    }
-    // The hot path: one call per response, no allocation unless the response is an error.
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      lastMs = performance.now() - t0
-      recorder.recordCall(
-        lastMs - responseTime,
-        responseTime,
-        isError(statusCode) ? `HTTP ${statusCode}` : undefined,
-      )
-    })
-    instance.on('reqError', (error: unknown) => {
-      const now = performance.now() - t0
-      lastMs = now
-      // autocannon reports a timeout as a plain Error: the request waited `timeout` ms for nothing.
-      if (error instanceof Error && error.message === 'request timed out') {
-        recorder.recordCall(now - timeout, timeout, 'timeout')
-      } else {
-        recorder.fail(now, errorKind(error))
-      }
-    })
-  })
+    const url = await checkTarget(options.url, options.allowRemote === true)
+    options.signal?.throwIfAborted()
+    return openHttpLoad({ ...run, url })
+  }
+
+  const concurrency = checkNumber(
+    options.concurrency,
+    'options.concurrency',
+    { integer: true, min: 1 },
+    httpLoad,
+  )
+  const pipelining = positiveInteger(options.pipelining, 'options.pipelining')
+  const raw = options.autocannon ?? {}
+  checkBound(base, raw.duration !== undefined || raw.amount !== undefined)
+  const url = await checkTarget(options.url, options.allowRemote === true)
+  options.signal?.throwIfAborted()
+  return closedHttpLoad({ ...base, url, concurrency, pipelining, autocannon: raw })
+}
+
+function checkRate(rate: unknown): number | ArrivalRate {
+  if (typeof rate === 'object' && rate !== null && Array.isArray((rate as ArrivalRate).phases)) {
+    return rate as ArrivalRate
+  }
+  if (typeof rate === 'number') return checkNumber(rate, 'options.rate', { above: 0 }, httpLoad)
+  throw new FaultlineArgumentError(
+    'options.rate',
+    'expected arrivals per second, or a profile from constantRate, rampRate, stepRates, poissonArrivals',
+    httpLoad,
+  )
+}
+
+function checkBound(run: Omit<ResolvedRun, 'url'>, bounded: boolean): void {
+  if (run.duration !== undefined || run.count !== undefined || bounded) return
+  throw new FaultlineArgumentError(
+    'options.duration',
+    'a run needs a bound: give options.duration (ms) or options.count (requests)',
+    httpLoad,
+  )
 }

@@ -1,4 +1,12 @@
-export { type AutocannonOptions, type HttpLoadOptions, httpLoad } from './http-load.js'
+export type { AutocannonOptions } from './closed.js'
+export {
+  type ClosedHttpLoadOptions,
+  type CommonHttpLoadOptions,
+  type HttpLoadOptions,
+  httpLoad,
+  type OpenHttpLoadOptions,
+} from './http-load.js'
+export type { HttpMethod } from './run-options.js'
 export {
   type BlackHoleBehaviour,
   checkBehaviour,
@@ -12,16 +20,13 @@ export {
   type UpstreamBehaviour,
 } from './stubs/behaviour.js'
 export { type RequestReportOptions, requestReport } from './stubs/report.js'
-export {
-  epochNow,
-  type RequestLog,
-  type UpstreamRequest,
-  type UpstreamRequestOutcome,
-} from './stubs/request-log.js'
+export type { RequestLog, UpstreamRequest, UpstreamRequestOutcome } from './stubs/request-log.js'
 export {
   StartedUpstream,
   startUpstream,
-  type UpstreamFault,
+  UpstreamFault,
+  type UpstreamFaultOptions,
   type UpstreamOptions,
+  type WaitForRequestsOptions,
 } from './stubs/upstream.js'
 export { checkTarget, isLocalAddress } from './target.js'

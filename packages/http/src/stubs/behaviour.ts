@@ -1,5 +1,5 @@
 // What an upstream stub does with each request, and the checks on it, so a typo is an error naming the field.
-import { FaultlineArgumentError } from '@faultline/core'
+import { type Callee, checkNumber, checkOneOf, FaultlineArgumentError, optionalNumber } from '@faultline/core'
 
 /** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delayMs`. */
 export interface OkBehaviour {
@@ -12,7 +12,7 @@ export interface OkBehaviour {
 
 /** Accepts the connection and reads the request, and never answers: the client's timeout must act. */
 export interface BlackHoleBehaviour {
-  readonly kind: 'black-hole'
+  readonly kind: 'blackHole'
 }
 
 /**
@@ -71,27 +71,21 @@ export interface FlappingBehaviour {
 /** Everything an upstream stub can do. */
 export type UpstreamBehaviour = SteadyBehaviour | FlappingBehaviour
 
-const STEADY = ['ok', 'black-hole', 'slow', 'status', 'reset'] as const
+const STEADY = ['ok', 'blackHole', 'slow', 'status', 'reset'] as const
 const KINDS = [...STEADY, 'flapping'] as const
-
-type Callee = (...args: never[]) => unknown
 
 function fail(argument: string, message: string, callee: Callee): never {
   throw new FaultlineArgumentError(argument, message, callee)
 }
 
-function duration(value: unknown, argument: string, callee: Callee, min = 0): void {
-  if (value === undefined) return
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    fail(argument, `must be a duration in ms >= ${min}, got ${String(value)}`, callee)
-  }
+function duration(value: unknown, argument: string, callee: Callee): void {
+  optionalNumber(value, argument, { unit: 'ms', min: 0 }, undefined, callee)
 }
 
+const STATUS = { integer: true, min: 100, max: 599 } as const
+
 function status(value: unknown, argument: string, callee: Callee): void {
-  if (value === undefined) return
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 599) {
-    fail(argument, `must be an HTTP status 100-599, got ${String(value)}`, callee)
-  }
+  optionalNumber(value, argument, STATUS, undefined, callee)
 }
 
 /**
@@ -99,7 +93,7 @@ function status(value: unknown, argument: string, callee: Callee): void {
  *
  * @example
  * checkBehaviour({ kind: 'status', status: 429, retryAfter: 2 }) // fine
- * checkBehaviour({ kind: 'blackhole' }) // throws: unknown behaviour "blackhole"; use one of ok, black-hole, …
+ * checkBehaviour({ kind: 'blackhole' }) // throws: unknown behaviour "blackhole"; use one of ok, blackHole, …
  */
 export function checkBehaviour(
   behaviour: unknown,
@@ -128,18 +122,14 @@ export function checkBehaviour(
     case 'slow':
       status(b.status, `${argument}.status`, callee)
       duration(b.headersAfterMs, `${argument}.headersAfterMs`, callee)
-      if (b.trickle !== undefined && b.trickle !== 'body' && b.trickle !== 'headers') {
-        fail(`${argument}.trickle`, `must be 'body' or 'headers', got ${JSON.stringify(b.trickle)}`, callee)
-      }
+      checkOneOf(b.trickle, ['body', 'headers'], `${argument}.trickle`, 'body', callee)
       duration(b.chunkIntervalMs, `${argument}.chunkIntervalMs`, callee)
-      if (b.chunkBytes !== undefined && (!Number.isInteger(b.chunkBytes) || (b.chunkBytes as number) < 1)) {
-        fail(`${argument}.chunkBytes`, `must be an integer >= 1, got ${String(b.chunkBytes)}`, callee)
-      }
+      optionalNumber(b.chunkBytes, `${argument}.chunkBytes`, { integer: true, min: 1 }, undefined, callee)
       break
     case 'status':
       if (b.status === undefined)
         fail(`${argument}.status`, 'is required, e.g. { kind: "status", status: 503 }', callee)
-      status(b.status, `${argument}.status`, callee)
+      checkNumber(b.status, `${argument}.status`, STATUS, callee)
       if (b.retryAfter !== undefined) {
         const r = b.retryAfter
         const ok =
@@ -159,7 +149,7 @@ export function checkBehaviour(
       }
       phases.forEach((phase: unknown, i: number) => {
         const p = (phase ?? {}) as Record<string, unknown>
-        duration(p.ms ?? -1, `${argument}.phases[${i}].ms`, callee, 1)
+        checkNumber(p.ms, `${argument}.phases[${i}].ms`, { unit: 'ms', min: 1 }, callee)
         checkBehaviour(p.behaviour, `${argument}.phases[${i}].behaviour`, callee, true)
       })
       break

@@ -1,4 +1,4 @@
-import { LoadRecorder, type LoadReport, type Timeline } from '@faultline/core'
+import { isErrorStatus, LoadRecorder, type LoadReport, now, type Timeline } from '@faultline/core'
 import type { UpstreamRequest } from './request-log.js'
 
 /** Options of `requestReport`. */
@@ -9,7 +9,7 @@ export interface RequestReportOptions {
   readonly startedAt?: number
   /** Faults to keep on the report (those overlapping it). */
   readonly timeline?: Timeline
-  /** Which answered statuses count as errors (default: >= 500, and 429). */
+  /** Which answered statuses count as errors (default: core's `isErrorStatus`, every status >= 400). */
   readonly isError?: (status: number) => boolean
 }
 
@@ -26,14 +26,14 @@ export function requestReport(
   requests: readonly UpstreamRequest[],
   options: RequestReportOptions = {},
 ): LoadReport {
-  const startedAt = options.startedAt ?? requests[0]?.at ?? Date.now()
-  const isError = options.isError ?? ((status: number) => status >= 500 || status === 429)
+  const startedAt = options.startedAt ?? requests[0]?.at ?? now()
+  const isError = options.isError ?? isErrorStatus
   const recorder = new LoadRecorder({
     source: 'http',
     unit: 'requests',
     name: options.name ?? 'upstream',
     startedAt,
-    ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
+    timeline: options.timeline,
   })
   let end = startedAt
   for (const r of requests) {
@@ -45,12 +45,7 @@ export function requestReport(
           ? `HTTP ${r.status}`
           : undefined
         : r.outcome
-    recorder.record({
-      startMs: r.at - startedAt,
-      latencyMs: r.endedAt - r.at,
-      tag: r.behaviour,
-      ...(error === undefined ? {} : { error }),
-    })
+    recorder.recordCall(r.at - startedAt, r.endedAt - r.at, error, r.behaviour)
   }
   return recorder.finish(Math.max(1, end - startedAt))
 }

@@ -12,7 +12,7 @@ export type UpstreamRequestOutcome =
   /** The stub destroyed the connection on purpose (`reset`). */
   | 'reset'
 
-/** One request an upstream stub received. Times are epoch ms with sub-ms precision. */
+/** One request an upstream stub received. Times are epoch ms from core's `now()`. */
 export interface UpstreamRequest {
   /** 0 for the first request the stub received. */
   readonly index: number
@@ -34,9 +34,4 @@ export interface UpstreamRequest {
 /** Anything with a request log: an upstream stub, or a plain `{ requests }`. */
 export interface RequestLog {
   readonly requests: readonly UpstreamRequest[]
-}
-
-/** Wall-clock epoch ms with sub-ms precision, monotonic within the process. */
-export function epochNow(): number {
-  return performance.timeOrigin + performance.now()
 }

@@ -60,7 +60,7 @@ export function respond(
       res.once('close', () => timers.clear(timer))
       return
     }
-    case 'black-hole':
+    case 'blackHole':
       // Hold the request: no headers, no body, no close. The stub's close() ends it.
       return
     case 'status': {
@@ -80,34 +80,63 @@ export function respond(
   }
 }
 
-function trickle(
+type Slow = Extract<SteadyBehaviour, { kind: 'slow' }>
+
+/** Where trickled bytes go: the response's body, or the raw socket. */
+interface Sink {
+  write(chunk: Buffer): void
+  /** The client went away: stop writing. */
+  gone(): boolean
+  /** Every byte was written. */
+  done(): void
+}
+
+// Writes `bytes` to `sink` `chunkBytes` at a time, `chunkIntervalMs` apart, the first piece `firstAfterMs`
+// from now. Closing the response clears the pending timer.
+function drip(
   res: ServerResponse,
-  behaviour: Extract<SteadyBehaviour, { kind: 'slow' }>,
+  behaviour: Slow,
   timers: Timers,
+  bytes: Buffer,
+  firstAfterMs: number,
+  sink: Sink,
 ): void {
-  const body = Buffer.from(behaviour.body ?? 'slow response')
   const step = behaviour.chunkBytes ?? 1
   const every = behaviour.chunkIntervalMs ?? 100
+  let offset = 0
   let timer: NodeJS.Timeout | undefined
   res.once('close', () => timers.clear(timer))
-  let offset = 0
   const next = (): void => {
-    if (res.destroyed) return
-    res.write(body.subarray(offset, offset + step))
+    if (sink.gone()) return
+    sink.write(bytes.subarray(offset, offset + step))
     offset += step
-    if (offset >= body.length) res.end()
-    else timer = timers.after(every, next)
+    if (offset < bytes.length) timer = timers.after(every, next)
+    else sink.done()
   }
+  timer = timers.after(firstAfterMs, next)
+}
+
+// The headers after `headersAfterMs`, then the body a few bytes at a time.
+function trickle(res: ServerResponse, behaviour: Slow, timers: Timers): void {
+  const body = Buffer.from(behaviour.body ?? 'slow response')
   const head = (): void => {
     res.writeHead(behaviour.status ?? 200, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': body.length,
     })
     res.flushHeaders()
-    if (body.length === 0) res.end()
-    else timer = timers.after(every, next)
+    if (body.length === 0) {
+      res.end()
+      return
+    }
+    drip(res, behaviour, timers, body, behaviour.chunkIntervalMs ?? 100, {
+      write: (chunk) => res.write(chunk),
+      gone: () => res.destroyed,
+      done: () => res.end(),
+    })
   }
-  timer = timers.after(behaviour.headersAfterMs ?? 0, head)
+  const timer = timers.after(behaviour.headersAfterMs ?? 0, head)
+  res.once('close', () => timers.clear(timer))
 }
 
 // Trickles the whole response, status line and headers included, straight onto the socket: the client's
@@ -115,7 +144,7 @@ function trickle(
 function trickleRaw(
   req: IncomingMessage,
   res: ServerResponse,
-  behaviour: Extract<SteadyBehaviour, { kind: 'slow' }>,
+  behaviour: Slow,
   timers: Timers,
   hooks: RespondHooks,
 ): void {
@@ -124,23 +153,20 @@ function trickleRaw(
   const head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
     `content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`
-  const bytes = Buffer.concat([Buffer.from(head, 'latin1'), body])
   const socket = req.socket
-  const step = behaviour.chunkBytes ?? 1
-  const every = behaviour.chunkIntervalMs ?? 100
-  let timer: NodeJS.Timeout | undefined
-  res.once('close', () => timers.clear(timer))
-  let offset = 0
-  const next = (): void => {
-    if (socket.destroyed) return
-    socket.write(bytes.subarray(offset, offset + step))
-    offset += step
-    if (offset < bytes.length) {
-      timer = timers.after(every, next)
-      return
-    }
-    hooks.onAnswered(status)
-    socket.end()
-  }
-  timer = timers.after(behaviour.headersAfterMs ?? 0, next)
+  drip(
+    res,
+    behaviour,
+    timers,
+    Buffer.concat([Buffer.from(head, 'latin1'), body]),
+    behaviour.headersAfterMs ?? 0,
+    {
+      write: (chunk) => socket.write(chunk),
+      gone: () => socket.destroyed,
+      done: () => {
+        hooks.onAnswered(status)
+        socket.end()
+      },
+    },
+  )
 }

@@ -2,20 +2,20 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  type ActiveFault,
+  checkNumber,
   FaultlineArgumentError,
   FaultlineError,
+  FaultWindow,
   type LoadReport,
+  now,
+  optionalNumber,
   type Timeline,
-  type TimelineMark,
+  type TimelineOptions,
 } from '@faultline/core'
 import { checkBehaviour, phaseAt, type UpstreamBehaviour } from './behaviour.js'
 import { type RequestReportOptions, requestReport } from './report.js'
-import {
-  epochNow,
-  type RequestLog,
-  type UpstreamRequest,
-  type UpstreamRequestOutcome,
-} from './request-log.js'
+import type { RequestLog, UpstreamRequest, UpstreamRequestOutcome } from './request-log.js'
 import { respond, type Timers } from './respond.js'
 
 /** Options of `startUpstream`. */
@@ -30,13 +30,77 @@ export interface UpstreamOptions {
   readonly timeline?: Timeline
 }
 
-/** A behaviour applied for a while: `heal()` (or dispose) puts back the behaviour it replaced. */
-export interface UpstreamFault extends AsyncDisposable {
+/**
+ * A behaviour applied to an upstream stub for a while (`upstream.fault(...)`): `await heal()`, or the end
+ * of an `await using` block, puts back the behaviour it replaced. Its window is on the stub's timeline.
+ *
+ * @example
+ * {
+ *   await using outage = upstream.fault({ kind: 'status', status: 503 })
+ *   outage.active // true
+ * } // healed: the upstream answers as before
+ */
+export class UpstreamFault implements ActiveFault {
+  /** The behaviour in force while the fault is active. */
   readonly behaviour: UpstreamBehaviour
-  /** When it was applied and healed, epoch ms. */
-  readonly startedAt: number
-  readonly healedAt: number | undefined
-  heal(): void
+  readonly #window: FaultWindow
+  readonly #restore: () => void
+
+  /** @internal Use `upstream.fault(behaviour)`. */
+  constructor(behaviour: UpstreamBehaviour, window: FaultWindow, restore: () => void) {
+    this.behaviour = behaviour
+    this.#window = window
+    this.#restore = restore
+  }
+
+  /** How it reads on the timeline, e.g. `llm status` (default `<stub> <kind>`). */
+  get name(): string {
+    return this.#window.name
+  }
+
+  /** The stub's name. */
+  get target(): string | undefined {
+    return this.#window.target
+  }
+
+  /** When it was applied, epoch ms (core's `now()`). */
+  get startedAt(): number {
+    return this.#window.startedAt
+  }
+
+  /** When it healed, epoch ms; undefined while active. */
+  get healedAt(): number | undefined {
+    return this.#window.healedAt
+  }
+
+  get active(): boolean {
+    return this.#window.open
+  }
+
+  /** Puts back the behaviour it replaced, for the requests that arrive from now on. Idempotent. */
+  async heal(): Promise<void> {
+    if (!this.#window.open) return
+    this.#restore()
+    this.#window.close()
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.heal()
+  }
+}
+
+/** Options of `upstream.fault(...)`. */
+export interface UpstreamFaultOptions extends TimelineOptions {
+  /** How the fault reads on the timeline (default `<stub name> <kind>`). */
+  readonly name?: string
+}
+
+/** Options of `upstream.waitForRequests(...)`. */
+export interface WaitForRequestsOptions {
+  /** Give up after this long (default 5,000 ms). */
+  readonly timeout?: number
+  /** Stops the wait; it then rejects with the signal's reason. */
+  readonly signal?: AbortSignal
 }
 
 type MutableRequest = { -readonly [K in keyof UpstreamRequest]: UpstreamRequest[K] }
@@ -48,7 +112,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
  * Start it with `startUpstream`; `await using` closes it, ending every connection it holds.
  *
  * @example
- * await using upstream = await startUpstream({ kind: 'black-hole' })
+ * await using upstream = await startUpstream({ kind: 'blackHole' })
  * await expect((signal) => client.complete('hi', { baseUrl: upstream.url, signal })).toFailFastWithin(2_500)
  * expect(upstream).toHaveReceivedAtMost(3)
  */
@@ -77,7 +141,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
     this.port = address.port
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
     this.url = `http://${host}:${address.port}`
-    this.startedAt = epochNow()
+    this.startedAt = now()
     this.#behaviourSince = this.startedAt
   }
 
@@ -119,7 +183,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
       socket.once('close', () => this.#sockets.delete(socket))
     })
     this.#server.on('request', (req, res) => {
-      const at = epochNow()
+      const at = now()
       const steady = phaseAt(this.#behaviour, at - this.#behaviourSince)
       const entry: MutableRequest = {
         index: this.#log.length,
@@ -136,7 +200,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
       const end = (outcome: UpstreamRequestOutcome): void => {
         if (entry.outcome !== 'pending') return
         entry.outcome = outcome
-        entry.endedAt = epochNow()
+        entry.endedAt = now()
       }
       res.once('finish', () => {
         entry.status = res.statusCode
@@ -182,11 +246,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
    * expect(upstream.report().tag('ok')).toHaveP95Below(50)
    */
   report(options: Omit<RequestReportOptions, 'name'> = {}): LoadReport {
-    return requestReport(this.requests, {
-      name: this.name,
-      ...(this.#timeline === undefined ? {} : { timeline: this.#timeline }),
-      ...options,
-    })
+    return requestReport(this.requests, { name: this.name, timeline: this.#timeline, ...options })
   }
 
   /** Forgets the requests received so far (e.g. after warm-up). */
@@ -203,66 +263,58 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
   set(behaviour: UpstreamBehaviour): this {
     checkBehaviour(behaviour, 'behaviour', this.set)
     this.#behaviour = behaviour
-    this.#behaviourSince = epochNow()
+    this.#behaviourSince = now()
     return this
   }
 
   /**
-   * Applies `behaviour` as a fault, recorded on the timeline; `heal()` or dispose puts back the behaviour it
-   * replaced. Requests a black hole holds stay held until the client gives up or the stub closes.
+   * Applies `behaviour` as a fault, recorded on the timeline (the stub's, or `options.timeline`);
+   * `await heal()` or dispose puts back the behaviour it replaced. Requests a black hole holds stay held
+   * until the client gives up or the stub closes.
    *
    * @example
    * {
-   *   await using outage = upstream.fault({ kind: 'black-hole' })
+   *   await using outage = upstream.fault({ kind: 'blackHole' })
    *   // ... calls fail fast ...
    * } // healed: the upstream answers again
    */
-  fault(behaviour: UpstreamBehaviour, options: { readonly name?: string } = {}): UpstreamFault {
+  fault(behaviour: UpstreamBehaviour, options: UpstreamFaultOptions = {}): UpstreamFault {
     checkBehaviour(behaviour, 'behaviour', this.fault)
     const previous = this.#behaviour
     this.set(behaviour)
-    const startedAt = Date.now()
-    const mark: TimelineMark | undefined = this.#timeline?.start(
-      options.name ?? `${this.name} ${behaviour.kind}`,
-      {
-        target: this.name,
-        at: startedAt,
-        details: { ...behaviour },
-      },
-    )
-    let healedAt: number | undefined
-    const heal = (): void => {
-      if (healedAt !== undefined) return
-      healedAt = Date.now()
-      this.set(previous)
-      mark?.heal(healedAt)
-    }
-    return {
-      behaviour,
-      startedAt,
-      get healedAt() {
-        return healedAt
-      },
-      heal,
-      [Symbol.asyncDispose]: async () => heal(),
-    }
+    const window = new FaultWindow(options.name ?? `${this.name} ${behaviour.kind}`, {
+      timeline: options.timeline ?? this.#timeline,
+      target: this.name,
+      details: { ...behaviour },
+    })
+    return new UpstreamFault(behaviour, window, () => this.set(previous))
   }
 
   /**
-   * Waits until at least `n` requests have arrived, polling every 5 ms, at most `timeoutMs` (default 5,000).
+   * Waits until at least `n` requests have arrived, polling every 5 ms, at most `options.timeout` ms
+   * (default 5,000); rejects with a `FaultlineError` (`UPSTREAM_WAIT_TIMEOUT`) past it.
    *
    * @example
    * void client.complete('hi') // into the black hole
-   * await upstream.waitForRequests(1)
+   * await upstream.waitForRequests(1, { timeout: 2_000 })
    */
-  async waitForRequests(n: number, options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    const timeout = options.timeoutMs ?? 5_000
+  async waitForRequests(n: number, options: WaitForRequestsOptions = {}): Promise<void> {
+    checkNumber(n, 'n', { integer: true, min: 0 }, this.waitForRequests)
+    const timeout = optionalNumber(
+      options.timeout,
+      'options.timeout',
+      { unit: 'ms', min: 0 },
+      5_000,
+      this.waitForRequests,
+    )
     const deadline = performance.now() + timeout
     while (this.#log.length < n) {
+      options.signal?.throwIfAborted()
       if (performance.now() >= deadline) {
         throw new FaultlineError(
           'UPSTREAM_WAIT_TIMEOUT',
-          `${this.name} received ${this.#log.length} of ${n} requests within ${timeout} ms`,
+          `${this.name} received ${this.#log.length} of ${n} requests within ${timeout} ms; ` +
+            "check that the client calls this stub's url, or give waitForRequests a longer timeout",
         )
       }
       await sleep(5)
