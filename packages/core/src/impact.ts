@@ -1,5 +1,5 @@
-import { FaultlineArgumentError } from './errors.js'
 import type { LoadReport } from './load/report.js'
+import { findFault } from './load/report-window.js'
 import type { TimelineEntry } from './timeline.js'
 
 /** What one fault did to a load run, read from the report's per-interval series. */
@@ -29,14 +29,7 @@ export interface FaultImpact {
  * expect(impact.recoveryMs).toBeLessThanOrEqual(1_000)
  */
 export function faultImpact(report: LoadReport, fault: string | TimelineEntry): FaultImpact {
-  const entry = typeof fault === 'string' ? report.faults.find((f) => f.name === fault) : fault
-  if (!entry) {
-    const known =
-      report.faults.length === 0
-        ? 'the report has no faults'
-        : `faults are ${report.faults.map((f) => f.name).join(', ')}`
-    throw new FaultlineArgumentError('fault', `no fault named "${String(fault)}"; ${known}`, faultImpact)
-  }
+  const entry = findFault(report.faults, fault, faultImpact)
   const start = entry.startedAt - report.startedAt
   const heal = entry.healedAt === undefined ? undefined : entry.healedAt - report.startedAt
   const series = report.series

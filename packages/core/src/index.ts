@@ -52,16 +52,10 @@ export {
   type LoadRecorderOptions,
   type LoadSample,
 } from './load/recorder.js'
-export {
-  isLoadReport,
-  type LatencySummaryJSON,
-  type LoadModel,
-  LoadReport,
-  type LoadReportInit,
-  type LoadReportJSON,
-  type LoadSeriesPoint,
-  type LoadSource,
-} from './load/report.js'
+export { isLoadReport, LoadReport } from './load/report.js'
+export type { LoadModel, LoadReportInit, LoadSource } from './load/report-init.js'
+export type { LatencySummaryJSON, LoadReportJSON } from './load/report-json.js'
+export type { LoadSeriesPoint } from './load/series.js'
 export { formatSummary } from './load/summary.js'
 export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'
 export {

@@ -41,9 +41,9 @@ export class Timeline {
     const index = this.#entries.length
     const entry: TimelineEntry = {
       name,
-      ...(options.target === undefined ? {} : { target: options.target }),
+      target: options.target,
       startedAt: options.at ?? now(),
-      ...(options.details === undefined ? {} : { details: options.details }),
+      details: options.details,
     }
     this.#entries.push(entry)
     return {

@@ -26,7 +26,7 @@ describe('History', () => {
     ])
     // @ts-expect-error: an id is a string or a number
     expect(() => h.invoke(4, { id: { order: 4 } })).toThrow(
-      /^options\.id: must be a string or a number, got object/,
+      /^options\.id: expected a string or a number \(e\.g\. { id: .order-7. }\), got {"order":4}$/,
     )
   })
 

@@ -1,3 +1,5 @@
+import { now } from '../clock.js'
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 
 /**
@@ -23,7 +25,7 @@ export interface Operation<V> {
    */
   readonly id?: string | number
   outcome: OperationOutcome
-  /** When it was invoked and completed, in ms since the history started. */
+  /** When it was invoked and completed, in ms since the history started (`history.startedAt`). */
   readonly invokedAt: number
   completedAt?: number
   /** The error of a failed or indeterminate operation. */
@@ -97,7 +99,8 @@ export function classifyError(error: unknown): 'fail' | 'indeterminate' {
  */
 export class History<V> {
   readonly #operations: Operation<V>[] = []
-  readonly #started = performance.now()
+  /** Epoch ms (core's `now()`) when the history started: operations' times count from here. */
+  readonly startedAt = now()
 
   /** Every operation recorded so far, in invocation order. */
   get operations(): readonly Operation<V>[] {
@@ -119,12 +122,12 @@ export class History<V> {
       index: this.#operations.length,
       value,
       outcome: 'pending',
-      invokedAt: performance.now() - this.#started,
-      ...(process === undefined ? {} : { process }),
-      ...(id === undefined ? {} : { id }),
+      invokedAt: now() - this.startedAt,
+      process,
+      id,
     }
     this.#operations.push(operation)
-    return new OperationHandle(operation, this.#started)
+    return new OperationHandle(operation, this.startedAt)
   }
 
   /**
@@ -143,10 +146,7 @@ export class History<V> {
    * }
    */
   async record<T>(value: V, write: () => Promise<T>, options: RecordOptions = {}): Promise<T> {
-    const handle = this.invoke(value, {
-      ...(options.process === undefined ? {} : { process: options.process }),
-      ...(options.id === undefined ? {} : { id: options.id }),
-    })
+    const handle = this.invoke(value, { process: options.process, id: options.id })
     try {
       const result = await write()
       handle.ok()
@@ -173,14 +173,14 @@ function invokeOptions(options: InvokeOptions | string | number | undefined): In
   if (typeof options !== 'object' || options === null) {
     throw new FaultlineArgumentError(
       'options',
-      `must be a process name or number, or { process, id }, got ${String(options)}`,
+      `expected a process name or number, or { process, id }, got ${describeValue(options)}`,
     )
   }
   for (const [name, value] of Object.entries({ process: options.process, id: options.id })) {
     if (value !== undefined && typeof value !== 'string' && typeof value !== 'number') {
       throw new FaultlineArgumentError(
         `options.${name}`,
-        `must be a string or a number, got ${typeof value}; e.g. { ${name}: 'order-7' }`,
+        `expected a string or a number (e.g. { ${name}: 'order-7' }), got ${describeValue(value)}`,
       )
     }
   }
@@ -206,7 +206,7 @@ export class OperationHandle<V> {
       )
     }
     this.#operation.outcome = outcome
-    this.#operation.completedAt = performance.now() - this.#started
+    this.#operation.completedAt = now() - this.#started
     if (error !== undefined) this.#operation.error = error
   }
 

@@ -75,10 +75,16 @@ describe('arrivalSchedule', () => {
 
   it('rejects a negative rate, naming the argument', () => {
     expect(() => constantRate(-5)).toThrowError(
-      'perSecond: must be a rate of arrivals per second >= 0, got -5',
+      'perSecond: expected a number of arrivals per second >= 0, got -5',
     )
-    expect(() => rampRate(0, -1, 1000)).toThrowError('to: must be a rate of arrivals per second >= 0, got -1')
-    expect(() => exponentialRate(0, 10, 1000)).toThrowError('from: must be > 0 for exponential growth')
-    expect(() => stepRates([1, Number.NaN], 100)).toThrowError('rates[1]: must be a rate')
+    expect(() => rampRate(0, -1, 1000)).toThrowError(
+      'to: expected a number of arrivals per second >= 0, got -1',
+    )
+    expect(() => exponentialRate(0, 10, 1000)).toThrowError(
+      'from: expected a number of arrivals per second > 0, got 0',
+    )
+    expect(() => stepRates([1, Number.NaN], 100)).toThrowError(
+      'rates[1]: expected a number of arrivals per second >= 0, got NaN',
+    )
   })
 })

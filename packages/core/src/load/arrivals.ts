@@ -1,5 +1,7 @@
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 import type { Random } from '../random.js'
+import { checkNumber, type NumberRule, optionalNumber } from '../validate.js'
 
 /** One phase of an arrival-rate profile; rates are per second. */
 export interface RatePhase {
@@ -19,29 +21,8 @@ export interface ArrivalRate {
   readonly poisson: boolean
 }
 
-type Callee = (...args: never[]) => unknown
-
-function checkRate(value: number, argument: string, callee: Callee): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a rate of arrivals per second >= 0, got ${String(value)}`,
-      callee,
-    )
-  }
-  return value
-}
-
-function checkDuration(value: number, argument: string, callee: Callee): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a positive number of ms, got ${String(value)}`,
-      callee,
-    )
-  }
-  return value
-}
+const RATE: NumberRule = { unit: 'arrivals per second', min: 0 }
+const DURATION: NumberRule = { unit: 'ms', above: 0 }
 
 /**
  * A constant arrival rate, for `durationMs` or, without it, for the whole run.
@@ -50,11 +31,8 @@ function checkDuration(value: number, argument: string, callee: Callee): number 
  * load(task, { rate: constantRate(200), duration: 10_000 })
  */
 export function constantRate(perSecond: number, durationMs?: number): ArrivalRate {
-  checkRate(perSecond, 'perSecond', constantRate)
-  const d =
-    durationMs === undefined
-      ? Number.POSITIVE_INFINITY
-      : checkDuration(durationMs, 'durationMs', constantRate)
+  checkNumber(perSecond, 'perSecond', RATE, constantRate)
+  const d = optionalNumber(durationMs, 'durationMs', DURATION, Number.POSITIVE_INFINITY, constantRate)
   return { phases: [{ shape: 'constant', from: perSecond, to: perSecond, durationMs: d }], poisson: false }
 }
 
@@ -66,9 +44,9 @@ export function constantRate(perSecond: number, durationMs?: number): ArrivalRat
  * load(task, { rate: rampRate(0, 500, 10_000) })
  */
 export function rampRate(from: number, to: number, durationMs: number): ArrivalRate {
-  checkRate(from, 'from', rampRate)
-  checkRate(to, 'to', rampRate)
-  checkDuration(durationMs, 'durationMs', rampRate)
+  checkNumber(from, 'from', RATE, rampRate)
+  checkNumber(to, 'to', RATE, rampRate)
+  checkNumber(durationMs, 'durationMs', DURATION, rampRate)
   return { phases: [{ shape: 'ramp', from, to, durationMs }], poisson: false }
 }
 
@@ -80,16 +58,14 @@ export function rampRate(from: number, to: number, durationMs: number): ArrivalR
  * load(task, { rate: exponentialRate(10, 1_000, 5_000) })
  */
 export function exponentialRate(from: number, to: number, durationMs: number): ArrivalRate {
-  checkRate(from, 'from', exponentialRate)
-  checkRate(to, 'to', exponentialRate)
+  checkNumber(from, 'from', RATE, exponentialRate)
+  checkNumber(to, 'to', RATE, exponentialRate)
   if (from === 0 || to === 0) {
-    throw new FaultlineArgumentError(
-      from === 0 ? 'from' : 'to',
-      'must be > 0 for exponential growth',
-      exponentialRate,
-    )
+    // Growth from 0 never starts: say it in the validator's words, with the rule that applies here.
+    const [argument, value] = from === 0 ? ['from', from] : ['to', to]
+    checkNumber(value, argument, { unit: 'arrivals per second', above: 0 }, exponentialRate)
   }
-  checkDuration(durationMs, 'durationMs', exponentialRate)
+  checkNumber(durationMs, 'durationMs', DURATION, exponentialRate)
   return { phases: [{ shape: 'exponential', from, to, durationMs }], poisson: false }
 }
 
@@ -101,12 +77,16 @@ export function exponentialRate(from: number, to: number, durationMs: number): A
  */
 export function stepRates(rates: readonly number[], stepMs: number): ArrivalRate {
   if (!Array.isArray(rates) || rates.length === 0) {
-    throw new FaultlineArgumentError('rates', 'must be a non-empty array of rates per second', stepRates)
+    throw new FaultlineArgumentError(
+      'rates',
+      `expected a non-empty array of rates per second, got ${describeValue(rates)}`,
+      stepRates,
+    )
   }
-  checkDuration(stepMs, 'stepMs', stepRates)
+  checkNumber(stepMs, 'stepMs', DURATION, stepRates)
   return {
     phases: rates.map((r, i) => {
-      checkRate(r, `rates[${i}]`, stepRates)
+      checkNumber(r, `rates[${i}]`, RATE, stepRates)
       return { shape: 'constant' as const, from: r, to: r, durationMs: stepMs }
     }),
     poisson: false,
@@ -148,19 +128,9 @@ export function poissonArrivals(rate: ArrivalRate | number): ArrivalRate {
  * load(task, { concurrency: ratePhases(rampUsers(0, 50, 10_000), constantRate(50, 20_000)) })
  */
 export function rampUsers(from: number, to: number, durationMs: number): ArrivalRate {
-  for (const [name, value] of [
-    ['from', from],
-    ['to', to],
-  ] as const) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new FaultlineArgumentError(
-        name,
-        `must be a number of users >= 0, got ${String(value)}`,
-        rampUsers,
-      )
-    }
-  }
-  checkDuration(durationMs, 'durationMs', rampUsers)
+  checkNumber(from, 'from', { unit: 'users', min: 0 }, rampUsers)
+  checkNumber(to, 'to', { unit: 'users', min: 0 }, rampUsers)
+  checkNumber(durationMs, 'durationMs', DURATION, rampUsers)
   return { phases: [{ shape: 'ramp', from, to, durationMs }], poisson: false }
 }
 

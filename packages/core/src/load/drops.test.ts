@@ -77,7 +77,7 @@ describe('arrivals still waiting when the run ends', () => {
 
   it('rejects a bad maxQueued, naming it', async () => {
     await expect(load(() => undefined, { rate: 10, duration: 100, maxQueued: -1 })).rejects.toThrowError(
-      'options.maxQueued: must be an integer >= 0, got -1',
+      'options.maxQueued: expected an integer >= 0, got -1',
     )
   })
 })

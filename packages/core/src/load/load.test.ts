@@ -191,21 +191,21 @@ describe('load, bad input', () => {
     [
       'negative rate',
       { rate: -5, duration: 100 },
-      'options.rate: must be a rate of arrivals per second >= 0, got -5',
+      'options.rate: expected a number of arrivals per second >= 0, got -5',
     ],
     ['no model', {} as LoadOptions, 'options: give concurrency (closed model'],
     ['both models', { concurrency: 1, rate: 1, duration: 1 } as unknown as LoadOptions, 'not both'],
     [
       'zero concurrency',
       { concurrency: 0, count: 1 },
-      'options.concurrency: must be a positive integer, got 0',
+      'options.concurrency: expected an integer >= 1, got 0',
     ],
-    ['negative duration', { concurrency: 1, duration: -1 }, 'options.duration: must be a positive number'],
     [
-      'fractional count',
-      { concurrency: 1, count: 1.5 },
-      'options.count: must be a positive integer, got 1.5',
+      'negative duration',
+      { concurrency: 1, duration: -1 },
+      'options.duration: expected a number of ms > 0, got -1',
     ],
+    ['fractional count', { concurrency: 1, count: 1.5 }, 'options.count: expected an integer >= 1, got 1.5'],
   ]
   it.each(cases)('rejects with a clear error naming the argument: %s', async (_, options, message) => {
     let run: Promise<unknown> | undefined
@@ -219,7 +219,7 @@ describe('load, bad input', () => {
   it('names the bad task of a mix', async () => {
     await expect(
       load([{ tag: 'a', weight: -1, run: () => undefined }], { concurrency: 1, count: 1 }),
-    ).rejects.toThrowError('target[0].weight: must be a number > 0, got -1')
+    ).rejects.toThrowError('target[0].weight: expected a number > 0, got -1')
   })
 })
 

@@ -1,5 +1,7 @@
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 import type { Random } from '../random.js'
+import { type Callee, checkFunction, checkNumber } from '../validate.js'
 import type { LoadTarget, LoadTask } from './task.js'
 
 /** The task picked for one call. */
@@ -20,7 +22,7 @@ export interface TaskMix {
  * const mix = createMix([{ tag: 'read', weight: 9, run: read }, { tag: 'write', weight: 1, run: write }])
  * mix.pick(createRandom(1)).tag // 'read' 90 % of the time
  */
-export function createMix(target: LoadTarget, callee?: (...args: never[]) => unknown): TaskMix {
+export function createMix(target: LoadTarget, callee?: Callee): TaskMix {
   if (typeof target === 'function') {
     const only: Pick = { tag: undefined, run: target }
     return { pick: () => only }
@@ -28,7 +30,7 @@ export function createMix(target: LoadTarget, callee?: (...args: never[]) => unk
   if (!Array.isArray(target) || target.length === 0) {
     throw new FaultlineArgumentError(
       'target',
-      'must be a function or a non-empty array of { tag, weight, run }',
+      `expected a function or a non-empty array of { tag, weight, run }, got ${describeValue(target)}`,
       callee,
     )
   }
@@ -39,18 +41,14 @@ export function createMix(target: LoadTarget, callee?: (...args: never[]) => unk
   target.forEach((task, i) => {
     const { tag, weight, run } = task ?? {}
     if (typeof tag !== 'string' || tag === '' || seen.has(tag)) {
-      throw new FaultlineArgumentError(`target[${i}].tag`, 'must be a non-empty, unique string', callee)
-    }
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
       throw new FaultlineArgumentError(
-        `target[${i}].weight`,
-        `must be a number > 0, got ${String(weight)}`,
+        `target[${i}].tag`,
+        `expected a non-empty string no other task has, got ${describeValue(tag)}`,
         callee,
       )
     }
-    if (typeof run !== 'function') {
-      throw new FaultlineArgumentError(`target[${i}].run`, 'must be a function', callee)
-    }
+    checkNumber(weight, `target[${i}].weight`, { above: 0 }, callee)
+    checkFunction(run, `target[${i}].run`, {}, callee)
     seen.add(tag)
     total += weight
     picks.push({ tag, run })

@@ -1,5 +1,7 @@
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 import type { Timeline } from '../timeline.js'
+import { type Callee, checkNumber, checkSeed, type NumberRule, optionalNumber } from '../validate.js'
 import { type ArrivalRate, constantRate, profilePeak, rateDuration } from './arrivals.js'
 
 /** Options every load run takes. Durations are in ms. */
@@ -79,67 +81,26 @@ export interface ResolvedLoadOptions {
   readonly timeline: Timeline | undefined
 }
 
-type Callee = (...args: never[]) => unknown
-
 // Generous, so a stall shows as waiting (latency) rather than drops, and finite, so a system that never
 // recovers cannot grow the queue without bound.
 const DEFAULT_MAX_QUEUED = 10_000
 
-const isPositive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0
-const isPositiveInteger = (n: unknown): n is number => isPositive(n) && Number.isInteger(n)
+const POSITIVE_MS: NumberRule = { unit: 'ms', above: 0 }
+const POSITIVE_INTEGER: NumberRule = { integer: true, min: 1 }
 
-function ms(options: object, key: string, callee: Callee, allowZero = false): number | undefined {
-  const value = (options as Record<string, unknown>)[key]
-  if (value === undefined) return undefined
-  const ok = allowZero ? typeof value === 'number' && Number.isFinite(value) && value >= 0 : isPositive(value)
-  if (!ok) {
-    const what = allowZero ? 'a number of ms >= 0' : 'a positive number of ms'
-    throw new FaultlineArgumentError(`options.${key}`, `must be ${what}, got ${String(value)}`, callee)
-  }
-  return value as number
-}
-
-function integer(options: object, key: string, callee: Callee): number | undefined {
-  const value = (options as Record<string, unknown>)[key]
-  if (value === undefined) return undefined
-  if (!isPositiveInteger(value)) {
-    throw new FaultlineArgumentError(
-      `options.${key}`,
-      `must be a positive integer, got ${String(value)}`,
-      callee,
-    )
-  }
-  return value
-}
-
-function nonNegativeInteger(options: object, key: string, callee: Callee): number | undefined {
-  const value = (options as Record<string, unknown>)[key]
-  if (value === undefined) return undefined
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
-    throw new FaultlineArgumentError(
-      `options.${key}`,
-      `must be an integer >= 0, got ${String(value)}`,
-      callee,
-    )
-  }
-  return value
+/** `options[key]`, checked against `rule` when present. */
+function option(options: object, key: string, rule: NumberRule, callee: Callee): number | undefined {
+  return optionalNumber((options as Record<string, unknown>)[key], `options.${key}`, rule, undefined, callee)
 }
 
 function checkRateOption(rate: unknown, callee: Callee): ArrivalRate {
   if (typeof rate === 'number') {
-    if (!Number.isFinite(rate) || rate < 0) {
-      throw new FaultlineArgumentError(
-        'options.rate',
-        `must be a rate of arrivals per second >= 0, got ${String(rate)}`,
-        callee,
-      )
-    }
-    return constantRate(rate)
+    return constantRate(checkNumber(rate, 'options.rate', { unit: 'arrivals per second', min: 0 }, callee))
   }
   if (typeof rate !== 'object' || rate === null || !Array.isArray((rate as ArrivalRate).phases)) {
     throw new FaultlineArgumentError(
       'options.rate',
-      'must be arrivals per second or a profile from constantRate, rampRate, stepRates, exponentialRate',
+      `expected arrivals per second or a profile from constantRate, rampRate, stepRates, exponentialRate, got ${describeValue(rate)}`,
       callee,
     )
   }
@@ -151,7 +112,7 @@ function checkUsers(users: unknown, callee: Callee): ArrivalRate {
   if (!Array.isArray(phases)) {
     throw new FaultlineArgumentError(
       'options.concurrency',
-      'must be a number of users or a profile such as rampUsers(0, 50, 10_000)',
+      `expected a number of users or a profile such as rampUsers(0, 50, 10_000), got ${describeValue(users)}`,
       callee,
     )
   }
@@ -164,7 +125,11 @@ function checkUsers(users: unknown, callee: Callee): ArrivalRate {
 /** Checks `load`'s options, naming the wrong argument, and fills in defaults. */
 export function resolveLoadOptions(options: LoadOptions, callee: Callee): ResolvedLoadOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new FaultlineArgumentError('options', 'must be an object with concurrency or rate', callee)
+    throw new FaultlineArgumentError(
+      'options',
+      `expected an object with concurrency or rate, got ${describeValue(options)}`,
+      callee,
+    )
   }
   const hasConcurrency = options.concurrency !== undefined
   const hasRate = options.rate !== undefined
@@ -184,12 +149,12 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
   const concurrency = users
     ? Math.ceil(profilePeak(users))
     : hasConcurrency
-      ? integer(options, 'concurrency', callee)!
+      ? checkNumber(options.concurrency, 'options.concurrency', POSITIVE_INTEGER, callee)
       : 0
   const rate = hasRate ? checkRateOption(options.rate, callee) : constantRate(0)
-  const duration = ms(options, 'duration', callee)
-  const count = integer(options, 'count', callee)
-  const maxDuration = ms(options, 'maxDuration', callee) ?? 60_000
+  const duration = option(options, 'duration', POSITIVE_MS, callee)
+  const count = option(options, 'count', POSITIVE_INTEGER, callee)
+  const maxDuration = option(options, 'maxDuration', POSITIVE_MS, callee) ?? 60_000
   const profile = hasRate ? rateDuration(rate) : users ? rateDuration(users) : Number.POSITIVE_INFINITY
   if (duration === undefined && count === undefined && !Number.isFinite(profile)) {
     throw new FaultlineArgumentError(
@@ -198,29 +163,30 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
       callee,
     )
   }
-  const seed = (options as { seed?: unknown }).seed
-  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0)) {
-    throw new FaultlineArgumentError('options.seed', `must be an integer >= 0, got ${String(seed)}`, callee)
-  }
+  const seed = checkSeed((options as { seed?: unknown }).seed, 'options.seed', callee)
   const signal = options.signal
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new FaultlineArgumentError('options.signal', 'must be an AbortSignal', callee)
+    throw new FaultlineArgumentError(
+      'options.signal',
+      `expected an AbortSignal, got ${describeValue(signal)}`,
+      callee,
+    )
   }
   return {
     model: hasRate ? 'open' : 'closed',
     concurrency,
     users,
     rate,
-    maxInFlight: hasRate ? (integer(options, 'maxInFlight', callee) ?? 1000) : concurrency,
-    maxQueued: nonNegativeInteger(options, 'maxQueued', callee) ?? DEFAULT_MAX_QUEUED,
+    maxInFlight: hasRate ? (option(options, 'maxInFlight', POSITIVE_INTEGER, callee) ?? 1000) : concurrency,
+    maxQueued: option(options, 'maxQueued', { integer: true, min: 0 }, callee) ?? DEFAULT_MAX_QUEUED,
     startWindowMs: Math.min(duration ?? Number.POSITIVE_INFINITY, profile, maxDuration),
     count: count ?? Number.POSITIVE_INFINITY,
-    gracefulStop: ms(options, 'gracefulStop', callee, true) ?? 5000,
-    timeout: ms(options, 'timeout', callee),
+    gracefulStop: option(options, 'gracefulStop', { unit: 'ms', min: 0 }, callee) ?? 5000,
+    timeout: option(options, 'timeout', POSITIVE_MS, callee),
     signal,
     seed,
     name: options.name,
-    interval: ms(options, 'interval', callee) ?? 1000,
+    interval: option(options, 'interval', POSITIVE_MS, callee) ?? 1000,
     timeline: options.timeline,
   }
 }

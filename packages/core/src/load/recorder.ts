@@ -1,8 +1,11 @@
-import { FaultlineArgumentError } from '../errors.js'
+import { now } from '../clock.js'
 import { LatencyHistogram } from '../stats/histogram.js'
 import type { Timeline } from '../timeline.js'
+import { checkNumber, optionalNumber } from '../validate.js'
 import { StatsCell } from './cell.js'
-import { type LoadModel, LoadReport, type LoadSeriesPoint, type LoadSource } from './report.js'
+import { LoadReport } from './report.js'
+import type { LoadModel, LoadSource } from './report-init.js'
+import { seriesOf } from './series.js'
 
 /** Who made the samples; copied into the report. */
 export interface LoadRecorderOptions {
@@ -14,8 +17,8 @@ export interface LoadRecorderOptions {
   readonly seed?: number
   readonly target?: string
   /** Width of one point of the time series (ms, default 1,000). */
-  readonly intervalMs?: number
-  /** Epoch ms of the start of the run (default: when the recorder is created). */
+  readonly interval?: number
+  /** Epoch ms of the start of the run (default: core's `now()` when the recorder is created). */
   readonly startedAt?: number
   /** Faults applied during the run; those overlapping it go into the report (`report.faults`). */
   readonly timeline?: Timeline
@@ -78,16 +81,9 @@ export class LoadRecorder {
   #lagged = false
 
   constructor(options: LoadRecorderOptions = {}) {
-    const intervalMs = options.intervalMs ?? 1000
-    if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
-      throw new FaultlineArgumentError(
-        'options.interval',
-        `must be a positive number of ms, got ${intervalMs}`,
-      )
-    }
     this.#options = options
-    this.#intervalMs = intervalMs
-    this.#startedAt = options.startedAt ?? Date.now()
+    this.#intervalMs = optionalNumber(options.interval, 'options.interval', { unit: 'ms', above: 0 }, 1000)
+    this.#startedAt = optionalNumber(options.startedAt, 'options.startedAt', {}) ?? now()
   }
 
   /** Records one completed call. */
@@ -153,13 +149,8 @@ export class LoadRecorder {
   /** Builds the report of a run that lasted `durationMs`. */
   finish(durationMs: number, options: LoadFinishOptions = {}): LoadReport {
     const activeMs = options.activeMs ?? durationMs
-    if (!(activeMs >= 0 && activeMs <= durationMs)) {
-      throw new FaultlineArgumentError(
-        'options.activeMs',
-        `must be between 0 and durationMs (${durationMs}), got ${activeMs}`,
-        this.finish,
-      )
-    }
+    checkNumber(durationMs, 'durationMs', { unit: 'ms', min: 0 }, this.finish)
+    checkNumber(activeMs, 'options.activeMs', { unit: 'ms', min: 0, max: durationMs }, this.finish)
     const tags = new Map<string, LoadReport>()
     for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, durationMs, activeMs, tag))
     return this.#report(this.#all, durationMs, activeMs, undefined, tags)
@@ -188,13 +179,13 @@ export class LoadRecorder {
   ): LoadReport {
     const o = this.#options
     return new LoadReport({
-      ...(o.name === undefined ? {} : { name: o.name }),
-      ...(o.seed === undefined ? {} : { seed: o.seed }),
-      ...(o.target === undefined ? {} : { target: o.target }),
-      ...(tag === undefined ? {} : { tag }),
-      ...(tags === undefined ? {} : { tags }),
-      ...(this.#lagged && tag === undefined ? { schedulingLag: this.#lag } : {}),
-      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      name: o.name,
+      seed: o.seed,
+      target: o.target,
+      tag,
+      tags,
+      schedulingLag: this.#lagged && tag === undefined ? this.#lag : undefined,
+      timeoutMs: o.timeoutMs,
       source: o.source ?? 'function',
       model: o.model ?? 'closed',
       unit: o.unit ?? 'calls',
@@ -205,42 +196,7 @@ export class LoadRecorder {
       totals: track.totals,
       series: seriesOf(track.intervals, durationMs, activeMs, this.#intervalMs),
       intervals: track.intervals,
-      ...(o.timeline ? { faults: o.timeline.between(this.#startedAt, this.#startedAt + durationMs) } : {}),
+      faults: o.timeline?.between(this.#startedAt, this.#startedAt + durationMs),
     })
   }
-}
-
-const orNull = (n: number): number | null => (Number.isFinite(n) ? n : null)
-
-function seriesOf(
-  cells: StatsCell[],
-  durationMs: number,
-  activeMs: number,
-  intervalMs: number,
-): LoadSeriesPoint[] {
-  const length = Math.max(cells.length, Math.ceil(durationMs / intervalMs))
-  const points: LoadSeriesPoint[] = []
-  for (let i = 0; i < length; i++) {
-    const cell = cells[i] ?? new StatsCell()
-    const startMs = i * intervalMs
-    const endMs = startMs + intervalMs
-    const count = cell.ok + cell.errors
-    // The last loaded interval may be shorter than the others: rate it over the part the load covered.
-    const span = activeMs > startMs ? Math.min(endMs, activeMs) - startMs : intervalMs
-    points.push({
-      startMs,
-      endMs,
-      count,
-      ok: cell.ok,
-      errors: cell.errors,
-      dropped: cell.dropped,
-      throughput: (count - cell.dropped) / (span / 1000),
-      mean: orNull(cell.latency.mean),
-      p50: orNull(cell.latency.percentile(50)),
-      p95: orNull(cell.latency.percentile(95)),
-      p99: orNull(cell.latency.percentile(99)),
-      max: orNull(cell.latency.max),
-    })
-  }
-  return points
 }

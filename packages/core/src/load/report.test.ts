@@ -137,7 +137,7 @@ describe('overruns and the load window', () => {
     expect(r.window(1000, 3000).throughput).toBe(101)
     expect(r.series.map((p) => p.throughput)).toEqual([101, 101, 0])
     expect(() => new LoadRecorder().finish(100, { activeMs: 200 })).toThrowError(
-      'options.activeMs: must be between 0 and durationMs (100), got 200',
+      'options.activeMs: expected a number of ms from 0 to 100, got 200',
     )
   })
 

@@ -1,126 +1,15 @@
-import { FaultlineArgumentError, FaultlineError } from '../errors.js'
+import { FaultlineArgumentError } from '../errors.js'
 import type { Monitor, MonitorSeries } from '../monitor/monitor.js'
-import { formatSeconds } from '../stats/format.js'
-import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
+import type { LatencyHistogram } from '../stats/histogram.js'
 import type { TimelineEntry } from '../timeline.js'
-import { StatsCell } from './cell.js'
+import type { StatsCell } from './cell.js'
+import type { LoadModel, LoadReportInit, LoadSource } from './report-init.js'
+import { type LoadReportJSON, reportInitFromJSON, reportToJSON } from './report-json.js'
+import { faultWindow, findFault, windowInit } from './report-window.js'
+import type { LoadSeriesPoint } from './series.js'
 import { formatSummary } from './summary.js'
 
 const brand = Symbol.for('faultline.load-report')
-
-/** Where the load came from: the function engine of `@faultline/core` or HTTP through `@faultline/http`. */
-export type LoadSource = 'function' | 'http'
-/** Closed: a fixed number of calls in flight. Open: calls arrive at a rate, whatever the system does. */
-export type LoadModel = 'closed' | 'open'
-
-/** One interval of the time series: the calls whose (intended) start fell in [startMs, endMs). */
-export interface LoadSeriesPoint {
-  /** Offset from the start of the run (ms). */
-  readonly startMs: number
-  readonly endMs: number
-  /** Calls (arrivals) due in this interval: ok + errors, drops included. */
-  readonly count: number
-  readonly ok: number
-  /** Failures, drops included. */
-  readonly errors: number
-  /** Arrivals that never started (a subset of `errors`). */
-  readonly dropped: number
-  /** Completed calls (count - dropped) per second of load in this interval. */
-  readonly throughput: number
-  /** Latencies (ms) of this interval; null when no call completed in it. */
-  readonly mean: number | null
-  readonly p50: number | null
-  readonly p95: number | null
-  readonly p99: number | null
-  readonly max: number | null
-}
-
-/** The latency summary in a report's JSON (ms); null when nothing completed. */
-export interface LatencySummaryJSON {
-  readonly min: number | null
-  readonly mean: number | null
-  readonly sd: number | null
-  readonly p50: number | null
-  readonly p90: number | null
-  readonly p95: number | null
-  readonly p99: number | null
-  readonly p999: number | null
-  readonly max: number | null
-}
-
-/** A load report as JSON: readable numbers first, then the histograms to rebuild it with `LoadReport.fromJSON`. */
-export interface LoadReportJSON {
-  readonly version: 1
-  readonly name?: string
-  readonly source: LoadSource
-  readonly model: LoadModel
-  readonly unit: string
-  readonly seed?: number
-  readonly target?: string
-  readonly tag?: string
-  readonly startedAt: number
-  readonly durationMs: number
-  readonly windowStartMs: number
-  /** Where the run stopped loading the system, ms from its start (absent in older JSON: the end). */
-  readonly activeEndMs?: number
-  readonly activeMs?: number
-  readonly intervalMs: number
-  readonly timeoutMs?: number
-  readonly count: number
-  readonly ok: number
-  readonly errors: number
-  readonly dropped: number
-  readonly completed?: number
-  readonly overran?: number
-  readonly overrunMaxMs?: number
-  readonly errorRate: number
-  readonly throughput: number
-  readonly latency: LatencySummaryJSON
-  readonly errorsByKind: Readonly<Record<string, number>>
-  readonly schedulingLag?: LatencySummaryJSON
-  readonly series: readonly LoadSeriesPoint[]
-  readonly faults: readonly TimelineEntry[]
-  /** Monitors attached with `withMonitors`, their samples' `atMs` from the start of the run. */
-  readonly monitors?: readonly MonitorSeries[]
-  readonly tags: Readonly<Record<string, LoadReportJSON>>
-  readonly histogram: LatencyHistogramJSON
-  readonly schedulingLagHistogram?: LatencyHistogramJSON
-}
-
-/** Everything a report is built from; produced by the load engines and by `LoadRecorder`. */
-export interface LoadReportInit {
-  readonly name?: string
-  readonly source: LoadSource
-  readonly model: LoadModel
-  /** What one sample is called in messages: `calls`, `requests`. */
-  readonly unit: string
-  readonly seed?: number
-  readonly target?: string
-  readonly tag?: string
-  /** Epoch ms of the start of the run. */
-  readonly startedAt: number
-  readonly durationMs: number
-  /**
-   * When the run stopped loading the system, ms from its start (default: the end of the report): the
-   * throughput is measured up to here, without the drain after the last start.
-   */
-  readonly activeEndMs?: number
-  readonly intervalMs: number
-  /** The calls' timeout (ms), if they had one. */
-  readonly timeoutMs?: number
-  readonly totals: StatsCell
-  readonly series: readonly LoadSeriesPoint[]
-  readonly tags?: ReadonlyMap<string, LoadReport>
-  readonly schedulingLag?: LatencyHistogram
-  /** Where this report's window starts in the run (ms; 0 for the whole run). */
-  readonly windowStartMs?: number
-  /** The per-interval cells, indexed from the start of the run, so the report can be windowed. */
-  readonly intervals?: readonly (StatsCell | undefined)[]
-  /** Faults of the run's timeline that overlap it (epoch ms). */
-  readonly faults?: readonly TimelineEntry[]
-  /** Monitored quantities, samples timed from the start of the run. */
-  readonly monitors?: readonly MonitorSeries[]
-}
 
 /**
  * What a load run measured, for function and HTTP load alike: a latency histogram (any percentile),
@@ -196,13 +85,13 @@ export class LoadReport {
   // Everything this report was built from, to build a variant of it.
   #init(): LoadReportInit {
     return {
-      ...(this.name === undefined ? {} : { name: this.name }),
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
-      ...(this.target === undefined ? {} : { target: this.target }),
-      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
-      ...(this.#lag === undefined ? {} : { schedulingLag: this.#lag }),
-      ...(this.#intervals === undefined ? {} : { intervals: this.#intervals }),
-      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
+      name: this.name,
+      seed: this.seed,
+      target: this.target,
+      tag: this.tagName,
+      schedulingLag: this.#lag,
+      intervals: this.#intervals,
+      timeoutMs: this.timeoutMs,
       source: this.source,
       model: this.model,
       unit: this.unit,
@@ -264,72 +153,7 @@ export class LoadReport {
    * expect(outage).toHaveErrorRateBelow(0.05) // "... (window 10.0-20.0 s, seed 42)"
    */
   window(fromMs: number, toMs: number): LoadReport {
-    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs >= 0 && toMs > fromMs)) {
-      throw new FaultlineArgumentError(
-        'fromMs',
-        `window must be 0 <= fromMs < toMs (ms from the start of the run), got ${fromMs}-${toMs}`,
-        this.window,
-      )
-    }
-    const intervals = this.#intervals
-    if (!intervals) {
-      throw new FaultlineError(
-        'NO_INTERVALS',
-        'this report has no per-interval histograms (it was rebuilt from JSON); window it before serialising',
-      )
-    }
-    const end = this.windowStartMs + this.durationMs
-    const lo = Math.max(
-      Math.floor(fromMs / this.intervalMs),
-      Math.floor(this.windowStartMs / this.intervalMs),
-    )
-    const hi = Math.min(Math.ceil(toMs / this.intervalMs), Math.ceil(end / this.intervalMs))
-    if (lo >= hi) {
-      throw new FaultlineArgumentError(
-        'fromMs',
-        `window ${formatSeconds(fromMs)}-${formatSeconds(toMs)} s is outside the report (${formatSeconds(this.windowStartMs)}-${formatSeconds(end)} s)`,
-        this.window,
-      )
-    }
-    // Interval cells keep 2 significant digits; `add` merges each bucket at its highest value, so the
-    // window's percentiles are never below the exact ones.
-    const totals = new StatsCell()
-    for (let i = lo; i < hi; i++) {
-      const cell = intervals[i]
-      if (cell) totals.add(cell)
-    }
-    const startMs = lo * this.intervalMs
-    const endMs = Math.min(hi * this.intervalMs, end)
-    const tags = new Map<string, LoadReport>()
-    for (const [tag, report] of this.#tags) tags.set(tag, report.window(fromMs, toMs))
-    return new LoadReport({
-      ...(this.name === undefined ? {} : { name: this.name }),
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
-      ...(this.target === undefined ? {} : { target: this.target }),
-      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
-      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
-      source: this.source,
-      model: this.model,
-      unit: this.unit,
-      startedAt: this.startedAt,
-      durationMs: endMs - startMs,
-      windowStartMs: startMs,
-      activeEndMs: this.#activeEndMs,
-      intervalMs: this.intervalMs,
-      totals,
-      series: this.series.filter((p) => p.startMs >= startMs && p.startMs < endMs),
-      tags,
-      intervals,
-      faults: this.faults.filter(
-        (f) =>
-          f.startedAt <= this.startedAt + endMs &&
-          (f.healedAt ?? Number.POSITIVE_INFINITY) >= this.startedAt + startMs,
-      ),
-      monitors: this.monitors.map((m) => ({
-        ...m,
-        samples: m.samples.filter((x) => x.atMs >= startMs && x.atMs < endMs),
-      })),
-    })
+    return new LoadReport(windowInit(this.#init(), fromMs, toMs, this.window))
   }
 
   /**
@@ -340,17 +164,9 @@ export class LoadReport {
    * expect(report.during('redis paused')).toHaveErrorRateBelow(0.01)
    */
   during(fault: string | TimelineEntry): LoadReport {
-    const entry = typeof fault === 'string' ? this.faults.find((f) => f.name === fault) : fault
-    if (!entry) {
-      const known =
-        this.faults.length === 0
-          ? 'the report has no faults'
-          : `faults are ${this.faults.map((f) => f.name).join(', ')}`
-      throw new FaultlineArgumentError('fault', `no fault named "${String(fault)}"; ${known}`, this.during)
-    }
-    const from = Math.max(0, entry.startedAt - this.startedAt)
-    const to = (entry.healedAt ?? this.startedAt + this.windowStartMs + this.durationMs) - this.startedAt
-    return this.window(from, Math.max(to, from + 1))
+    const entry = findFault(this.faults, fault, this.during)
+    const [from, to] = faultWindow(entry, this.startedAt, this.windowStartMs + this.durationMs)
+    return this.window(from, to)
   }
 
   /** The latency histogram (ms) of every call with a latency (`latency.count`): drops have none. */
@@ -475,45 +291,9 @@ export class LoadReport {
     return formatSummary(this)
   }
 
+  /** The report as JSON (what `JSON.stringify(report)` writes): numbers first, then the histograms. */
   toJSON(): LoadReportJSON {
-    const optional = {
-      ...(this.name === undefined ? {} : { name: this.name }),
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
-      ...(this.target === undefined ? {} : { target: this.target }),
-      ...(this.tagName === undefined ? {} : { tag: this.tagName }),
-      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
-    }
-    return {
-      version: 1,
-      ...optional,
-      source: this.source,
-      model: this.model,
-      unit: this.unit,
-      startedAt: this.startedAt,
-      durationMs: this.durationMs,
-      windowStartMs: this.windowStartMs,
-      activeEndMs: this.#activeEndMs,
-      activeMs: this.activeMs,
-      intervalMs: this.intervalMs,
-      count: this.count,
-      ok: this.ok,
-      errors: this.errors,
-      dropped: this.dropped,
-      completed: this.completed,
-      overran: this.overran,
-      overrunMaxMs: this.overrunMaxMs,
-      errorRate: this.errorRate,
-      throughput: this.throughput,
-      latency: summarize(this.latency),
-      errorsByKind: this.errorsByKind,
-      ...(this.#lag ? { schedulingLag: summarize(this.#lag) } : {}),
-      series: this.series,
-      faults: this.faults,
-      ...(this.monitors.length === 0 ? {} : { monitors: this.monitors }),
-      tags: Object.fromEntries([...this.#tags].map(([tag, report]) => [tag, report.toJSON()])),
-      histogram: this.latency.toJSON(),
-      ...(this.#lag ? { schedulingLagHistogram: this.#lag.toJSON() } : {}),
-    }
+    return reportToJSON(this, { activeEndMs: this.#activeEndMs, lag: this.#lag })
   }
 
   /**
@@ -523,36 +303,7 @@ export class LoadReport {
    * const again = LoadReport.fromJSON(JSON.parse(JSON.stringify(report)))
    */
   static fromJSON(json: LoadReportJSON): LoadReport {
-    const totals = new StatsCell(LatencyHistogram.fromJSON(json.histogram))
-    totals.ok = json.ok
-    totals.errors = json.errors
-    totals.dropped = json.dropped
-    totals.overran = json.overran ?? 0
-    totals.overrunMaxMs = json.overrunMaxMs ?? 0
-    for (const [kind, n] of Object.entries(json.errorsByKind)) totals.errorsByKind.set(kind, n)
-    return new LoadReport({
-      ...(json.name === undefined ? {} : { name: json.name }),
-      ...(json.seed === undefined ? {} : { seed: json.seed }),
-      ...(json.target === undefined ? {} : { target: json.target }),
-      ...(json.tag === undefined ? {} : { tag: json.tag }),
-      ...(json.timeoutMs === undefined ? {} : { timeoutMs: json.timeoutMs }),
-      ...(json.activeEndMs === undefined ? {} : { activeEndMs: json.activeEndMs }),
-      source: json.source,
-      model: json.model,
-      unit: json.unit,
-      startedAt: json.startedAt,
-      durationMs: json.durationMs,
-      windowStartMs: json.windowStartMs ?? 0,
-      intervalMs: json.intervalMs,
-      faults: json.faults ?? [],
-      monitors: json.monitors ?? [],
-      totals,
-      series: json.series,
-      tags: new Map(Object.entries(json.tags).map(([tag, t]) => [tag, LoadReport.fromJSON(t)])),
-      ...(json.schedulingLagHistogram
-        ? { schedulingLag: LatencyHistogram.fromJSON(json.schedulingLagHistogram) }
-        : {}),
-    })
+    return new LoadReport(reportInitFromJSON(json, LoadReport.fromJSON))
   }
 }
 
@@ -564,20 +315,4 @@ export class LoadReport {
  */
 export function isLoadReport(value: unknown): value is LoadReport {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
-}
-
-const orNull = (n: number): number | null => (Number.isFinite(n) ? n : null)
-
-function summarize(h: LatencyHistogram): LatencySummaryJSON {
-  return {
-    min: orNull(h.min),
-    mean: orNull(h.mean),
-    sd: orNull(h.sd),
-    p50: orNull(h.percentile(50)),
-    p90: orNull(h.percentile(90)),
-    p95: orNull(h.percentile(95)),
-    p99: orNull(h.percentile(99)),
-    p999: orNull(h.percentile(99.9)),
-    max: orNull(h.max),
-  }
 }

@@ -116,10 +116,10 @@ export class LoadRun {
       model: options.model,
       unit: 'calls',
       seed,
-      intervalMs: options.interval,
-      ...(options.name === undefined ? {} : { name: options.name }),
-      ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
-      ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
+      interval: options.interval,
+      name: options.name,
+      timeline: options.timeline,
+      timeoutMs: options.timeout,
     })
   }
 

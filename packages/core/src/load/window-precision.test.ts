@@ -61,7 +61,7 @@ describe('percentiles are never below the exact value', () => {
         fc.integer({ min: 1, max: 10 }),
         fc.constantFrom(250, 1000, 3000),
         (samples, p, fromS, lengthS, interval) => {
-          const recorder = new LoadRecorder({ startedAt: 0, intervalMs: interval })
+          const recorder = new LoadRecorder({ startedAt: 0, interval })
           for (const s of samples) recorder.record(s)
           const report = recorder.finish(10_000)
           const whole = samples.map((s) => s.latencyMs)

@@ -12,7 +12,7 @@ describe('Monitor', () => {
         if (n === 3) throw new Error('no answer')
         return n
       },
-      { intervalMs: 10 },
+      { interval: 10 },
     )
     await sleep(120)
     await monitor.stop()
@@ -24,15 +24,15 @@ describe('Monitor', () => {
   })
 
   it('stops by itself at maxSamples', async () => {
-    const monitor = startMonitor('one', () => 1, { intervalMs: 1, maxSamples: 5 })
+    const monitor = startMonitor('one', () => 1, { interval: 1, maxSamples: 5 })
     await sleep(50)
     expect(monitor.samples.length).toBe(5)
     await monitor.stop()
   })
 
   it('names a bad interval', () => {
-    expect(() => new Monitor('x', () => 1, { intervalMs: 0 })).toThrow(
-      'options.intervalMs: must be a number of ms >= 1, got 0',
+    expect(() => new Monitor('x', () => 1, { interval: 0 })).toThrow(
+      'options.interval: expected a number of ms >= 1, got 0',
     )
   })
 })
@@ -51,7 +51,7 @@ describe('monitors on a load report', () => {
   it('are timed from the start of the run, cut by window(), and found by name', async () => {
     const { load } = await import('../load/load.js')
     let inFlight = 0
-    const monitor = startMonitor('in flight', () => inFlight, { intervalMs: 10 })
+    const monitor = startMonitor('in flight', () => inFlight, { interval: 10 })
     const report = await load(
       async () => {
         inFlight++

@@ -1,4 +1,5 @@
-import { FaultlineArgumentError } from '../errors.js'
+import { now } from '../clock.js'
+import { checkFunction, optionalNumber } from '../validate.js'
 
 /** One sample: when (ms since the monitor started) and the value read. */
 export interface MonitorSample {
@@ -21,8 +22,8 @@ export interface MonitorSeries {
 
 /** Options of a monitor. */
 export interface MonitorOptions {
-  /** How often to sample, in ms (default 100). */
-  intervalMs?: number
+  /** How often to sample, in ms (default 100, at least 1). */
+  interval?: number
   /** Unit of the values, for messages: `connections`, `bytes`, `messages`. */
   unit?: string
   /** Stop by itself after this many samples (default 100 000): every loop here is bounded. */
@@ -43,14 +44,13 @@ export interface MonitorOptions {
  */
 export class Monitor implements AsyncDisposable, MonitorSeries {
   readonly name: string
-  /** Epoch ms of the monitor's start: a sample's `atMs` counts from here. */
-  readonly startedAt = Date.now()
+  /** Epoch ms of the monitor's start (core's `now()`): a sample's `atMs` counts from here. */
+  readonly startedAt = now()
   readonly unit: string
   readonly intervalMs: number
   readonly #samples: MonitorSample[] = []
   readonly #sample: () => Promise<number> | number
   readonly #maxSamples: number
-  readonly #started = performance.now()
   #failures = 0
   #lastError: unknown
   #timer: NodeJS.Timeout | undefined
@@ -59,18 +59,19 @@ export class Monitor implements AsyncDisposable, MonitorSeries {
   readonly #cleanup: (() => Promise<void> | void) | undefined
 
   constructor(name: string, sample: () => Promise<number> | number, options: MonitorOptions = {}) {
-    const intervalMs = options.intervalMs ?? 100
-    if (!(Number.isFinite(intervalMs) && intervalMs >= 1)) {
-      throw new FaultlineArgumentError('options.intervalMs', `must be a number of ms >= 1, got ${intervalMs}`)
-    }
-    if (typeof sample !== 'function') {
-      throw new FaultlineArgumentError('sample', 'must be a function returning the current value')
-    }
+    const intervalMs = optionalNumber(options.interval, 'options.interval', { unit: 'ms', min: 1 }, 100)
+    checkFunction(sample, 'sample')
+    const maxSamples = optionalNumber(
+      options.maxSamples,
+      'options.maxSamples',
+      { integer: true, min: 1 },
+      100_000,
+    )
     this.name = name
     this.unit = options.unit ?? ''
     this.intervalMs = intervalMs
     this.#sample = sample
-    this.#maxSamples = options.maxSamples ?? 100_000
+    this.#maxSamples = maxSamples
     this.#cleanup = options.cleanup
     this.#tick()
     this.#timer = setInterval(() => this.#tick(), intervalMs)
@@ -79,7 +80,7 @@ export class Monitor implements AsyncDisposable, MonitorSeries {
 
   #tick(): void {
     if (this.#inFlight || this.#stopped) return // a slow sample is not stacked behind another
-    const atMs = performance.now() - this.#started
+    const atMs = now() - this.startedAt
     const sampling = (async () => {
       try {
         const value = await this.#sample()

@@ -85,9 +85,7 @@ describe('LatencyHistogram', () => {
     const h = new LatencyHistogram()
     expect(h.percentile(50)).toBeNaN()
     expect(h.mean).toBeNaN()
-    expect(() => h.percentile(101)).toThrowError(
-      'percentile: must be a percentile between 0 and 100 (e.g. 95 for p95), got 101',
-    )
+    expect(() => h.percentile(101)).toThrowError('percentile: expected a number from 0 to 100, got 101')
     try {
       h.percentile(-1)
     } catch (error) {

@@ -1,25 +1,14 @@
-import { FaultlineArgumentError } from '../errors.js'
+import { type Callee, checkNumber } from '../validate.js'
 
 /**
  * Checks a percentile given by a caller (0-100) and returns it.
  *
  * @example
  * checkPercentile(99.9, 'percentile') // 99.9
- * checkPercentile(120, 'percentile')  // throws FaultlineArgumentError naming `percentile`
+ * checkPercentile(120, 'percentile')  // percentile: expected a number from 0 to 100, got 120
  */
-export function checkPercentile(
-  percentile: number,
-  argument = 'percentile',
-  callee?: (...args: never[]) => unknown,
-): number {
-  if (typeof percentile !== 'number' || !Number.isFinite(percentile) || percentile < 0 || percentile > 100) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a percentile between 0 and 100 (e.g. 95 for p95), got ${String(percentile)}`,
-      callee,
-    )
-  }
-  return percentile
+export function checkPercentile(percentile: number, argument = 'percentile', callee?: Callee): number {
+  return checkNumber(percentile, argument, { min: 0, max: 100 }, callee ?? checkPercentile)
 }
 
 /**
