@@ -6,7 +6,8 @@
 #   bash scripts/run.sh test       # typecheck, lint, and every test (unit, integration, examples)
 #   bash scripts/run.sh bench      # the benchmarks, JSON in bench/results/
 #
-# Set FAULTLINE_SKIP_SETUP=1 to skip the Docker/images steps (e.g. with external services).
+# Set FAULTLINE_SKIP_SETUP=1 to skip the Docker/images steps (e.g. with external services), and
+# FAULTLINE_SKIP_PACK=1 to skip the pack check (scripts/pack-check.ts) of `test`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 what="${1:-test}"
@@ -55,8 +56,15 @@ case "$what" in
   test)
     npm run typecheck
     npm run lint
+    # The packages as published: npm pack, installed into a project outside the repository, a suite there.
+    pack=0
+    if [ "${FAULTLINE_SKIP_PACK:-0}" != 1 ]; then node scripts/pack-check.ts || pack=$?; fi
     status=0
     vitest_json "$@" || status=$?
+    if [ "$pack" != 0 ]; then
+      echo "run.sh: the pack check failed (the 'pack check:' lines above)" >&2
+      status=1
+    fi
     leftovers="$(docker ps -aq --filter label=dev.faultline.managed=true)"
     if [ -n "$leftovers" ]; then
       echo "run.sh: containers left after the run:" >&2
