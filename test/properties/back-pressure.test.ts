@@ -40,7 +40,7 @@ describe('x-max-length 50 with reject-publish', () => {
   }) => {
     const channel = await rabbitmq.connection.createConfirmChannel()
     await channel.assertQueue('jobs', bounded('classic'))
-    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, intervalMs: 10 })
+    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, interval: 10 })
     const results = await Promise.all(Array.from({ length: TOTAL }, (_, i) => publish(channel, i)))
     await settled(depth)
     const monitor = await depth.stop()
@@ -55,7 +55,7 @@ describe('x-max-length 50 with reject-publish', () => {
   }) => {
     const channel = await rabbitmq.connection.createConfirmChannel()
     await channel.assertQueue('jobs', bounded('quorum'))
-    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, intervalMs: 10 })
+    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, interval: 10 })
     const results: boolean[] = []
     for (let i = 0; i < TOTAL; i++) results.push(await publish(channel, i)) // one publish in flight at a time
     await settled(depth)

@@ -76,7 +76,7 @@ describe('a Redis outage in the middle of a load run', () => {
     }
     const connections = monitorPgConnections(services.postgres(), {
       database: postgres.database,
-      intervalMs: 50,
+      interval: 50,
     })
     const report = (await runWithOutage(read)).withMonitors(await connections.stop())
     c.disconnect()

@@ -16,7 +16,7 @@ describe('PostgreSQL connections: pool exhaustion', () => {
   }) => {
     const connections = monitorPgConnections(services.postgres(), {
       database: postgres.database,
-      intervalMs: 20,
+      interval: 20,
     })
     const pool = new pg.Pool({ connectionString: postgres.url, max: 5 })
     await burst(() => pool.query('SELECT pg_sleep(0.1)'))
@@ -30,7 +30,7 @@ describe('PostgreSQL connections: pool exhaustion', () => {
   test('a client per query is caught exceeding the budget', async ({ postgres, services }) => {
     const connections = monitorPgConnections(services.postgres(), {
       database: postgres.database,
-      intervalMs: 20,
+      interval: 20,
     })
     await burst(async () => {
       const client = new pg.Client({ connectionString: postgres.url })
@@ -57,13 +57,13 @@ describe('Redis memory: leaks', () => {
   }
 
   test('sessions created and deleted keep memory stable', async ({ redis, services }) => {
-    const memory = monitorRedisMemory(services.redis(), { intervalMs: 50 })
+    const memory = monitorRedisMemory(services.redis(), { interval: 50 })
     await churn(redis, false)
     expect(await memory.stop()).toBeStable({ maxGrowth: 512 * 1024 })
   })
 
   test('sessions never deleted are caught as a leak', async ({ redis, services }) => {
-    const memory = monitorRedisMemory(services.redis(), { intervalMs: 50 })
+    const memory = monitorRedisMemory(services.redis(), { interval: 50 })
     await churn(redis, true)
     const monitor = await memory.stop()
     expect(() => expect(monitor).toBeStable({ maxGrowth: 512 * 1024 })).toThrow(
@@ -102,7 +102,7 @@ describe('RabbitMQ back-pressure: consumers gone, producers keep publishing', ()
       durable: true,
       arguments: { 'x-max-length': 50, 'x-overflow': 'reject-publish' },
     })
-    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, intervalMs: 20 })
+    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, interval: 20 })
     const { acked, nacked } = await publishFor(channel, 'jobs')
     expect(await depth.stop()).toNeverExceed(50)
     expect({ acked, nacked }).toEqual({ acked: 50, nacked: 150 }) // the publisher hears "no" for each one over
@@ -111,7 +111,7 @@ describe('RabbitMQ back-pressure: consumers gone, producers keep publishing', ()
   test('a queue without a bound is caught growing past it', async ({ rabbitmq, services }) => {
     const channel = await rabbitmq.connection.createConfirmChannel()
     await channel.assertQueue('jobs', { durable: true })
-    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, intervalMs: 20 })
+    const depth = monitorQueueDepth(services.rabbitmq(), 'jobs', { vhost: rabbitmq.vhost, interval: 20 })
     await publishFor(channel, 'jobs')
     await sleep(50)
     const monitor = await depth.stop()

@@ -77,7 +77,7 @@ describe('docs/injectors.md', () => {
       },
     }
     await using fault = injectMethod(sdk, 'complete', {
-      kind: 'hang', // until the call's signal aborts, or the fault heals
+      kind: 'blackHole', // until the call's signal aborts, or the fault heals
       when: (request) => request.tenant === 'a',
       rate: 1,
       seed: 42,

@@ -9,7 +9,7 @@ expect.extend({ toNeverExceed, toBeStable })
 async function monitorOf(values: number[], unit = 'connections'): Promise<Monitor> {
   let i = 0
   const monitor = new Monitor('pool', () => values[Math.min(i++, values.length - 1)]!, {
-    intervalMs: 1,
+    interval: 1,
     unit,
     maxSamples: values.length,
   })
@@ -81,7 +81,7 @@ describe('.toNeverExceed', () => {
         if (i++ % 2) throw new Error('connect ECONNREFUSED 127.0.0.1:5432')
         return 3
       },
-      { intervalMs: 1, unit: 'connections', maxSamples: 8 },
+      { interval: 1, unit: 'connections', maxSamples: 8 },
     )
     while (monitor.samples.length + monitor.failures < 8) await new Promise((r) => setTimeout(r, 5))
     await monitor.stop()

@@ -44,7 +44,7 @@ describe('.toRecoverWithin', () => {
     let measured: Recovery | undefined
     await expect(call).toRecoverWithin(3_000, {
       since: healed,
-      intervalMs: 25,
+      interval: 25,
       successes: 3,
       onMeasured: (r) => {
         measured = r
@@ -60,10 +60,10 @@ describe('.toRecoverWithin', () => {
     const call = client(upstream.url, 10_000)
     const healed = await outage(upstream, call)
     const error = await expect(call)
-      .toRecoverWithin(400, { since: healed, intervalMs: 50 })
+      .toRecoverWithin(400, { since: healed, interval: 50 })
       .catch((e: unknown) => e)
     expect(probes(String(error))).toMatchInlineSnapshot(`
-      "Error: expect(call).toRecoverWithin(400, { since: fault, intervalMs: 50 })
+      "Error: expect(call).toRecoverWithin(400, { since: fault, interval: 50 })
 
       not recovered within 400 ms of the heal (<n> probes, <n> failed)
       last failure: BrokenCircuitError: Execution prevented because the circuit breaker is open
@@ -83,7 +83,7 @@ describe('.toRecoverWithin', () => {
 describe('.not.toRecoverWithin', () => {
   it('passes when the calls keep failing', async () => {
     await using upstream = await startUpstream({ kind: 'status', status: 500 })
-    await expect(client(upstream.url, 10_000)).not.toRecoverWithin(300, { intervalMs: 50 })
+    await expect(client(upstream.url, 10_000)).not.toRecoverWithin(300, { interval: 50 })
   })
 
   it('fails when the calls recover', async () => {
