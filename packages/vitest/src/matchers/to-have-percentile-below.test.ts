@@ -65,7 +65,7 @@ describe('.toHavePercentileBelow', () => {
 
   it('rejects a percentile outside 0-100 and a value that is not a report, naming the argument', () => {
     expect(() => expect(reportOf(100)).toHavePercentileBelow(101, 10)).toThrowError(
-      'percentile: must be a percentile between 0 and 100 (e.g. 95 for p95), got 101',
+      'percentile: expected a number from 0 to 100, got 101',
     )
     expect(() => expect(reportOf(100)).toHaveP95Below(-1)).toThrowError(
       'limitMs: must be a latency in ms >= 0',
