@@ -20,14 +20,14 @@ describe('clear errors on bad input', () => {
   test('the plugin names a bad service declaration', () => {
     // @ts-expect-error: a plain object is not a service definition
     expect(() => faultline({ services: { pg: { image: 'postgres' } } })).toThrow(
-      /services\.pg: must be a service definition: postgres\(\), redis\(\), rabbitmq\(\)/,
+      /services\.pg: must be a service definition: postgresContainer\(\), redisContainer\(\), rabbitmqContainer\(\)/,
     )
     expect(() => faultline({ services: { 'bad name': redisContainer() } })).toThrow(/services\.bad name/)
   })
 
   test('a bad startup timeout names the option', () => {
     expect(() => postgresContainer({ startupTimeout: -5 })).toThrow(
-      'options.startupTimeout: must be a positive number of ms, got -5',
+      'options.startupTimeout: expected a number of ms > 0, got -5',
     )
     expect(() => redisContainer({ image: '' })).toThrow(/options\.image/)
   })
