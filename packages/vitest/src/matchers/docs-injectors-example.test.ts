@@ -42,13 +42,13 @@ describe('docs/injectors.md', () => {
     using breaker = observeBreaker(chat.breaker)
     const ask = (signal: AbortSignal) => chat.complete('hello', signal)
 
-    const outage = llm.fault({ kind: 'black-hole' }) // accepts, reads the request, never answers
+    const outage = llm.fault({ kind: 'blackHole' }) // accepts, reads the request, never answers
     // Three workers call at once: each gives up at its 2 s timeout instead of hanging; the breaker opens.
     await expect(ask).toFailFastWithin(3_000, { calls: 3 })
     // While open, calls fail at once without touching the upstream.
     await expect(ask).toFailFastWithin(500)
 
-    outage.heal()
+    await outage.heal()
     await expect(ask).toRecoverWithin(3_000, { since: outage })
 
     expect(breaker).toHaveBreakerStates(['closed', 'open', 'half-open', 'closed'])
@@ -59,7 +59,7 @@ describe('docs/injectors.md', () => {
 
   // #region llm-no-timeout
   test('the same client without a timeout hangs, and the matcher says so', async () => {
-    await using llm = await startUpstream({ kind: 'black-hole' }, { name: 'llm' })
+    await using llm = await startUpstream({ kind: 'blackHole' }, { name: 'llm' })
     const chat = createChatClient({ baseUrl: llm.url }) // no timeoutMs
 
     await expect(
@@ -69,7 +69,7 @@ describe('docs/injectors.md', () => {
   // #endregion llm-no-timeout
 
   // #region inject-tenant
-  test('a hang for one tenant fails fast for that tenant only', async () => {
+  test('a black hole for one tenant fails fast for that tenant only', async () => {
     // Any object's method will do: here a stand-in for an LLM SDK.
     const sdk = {
       async complete(request: { tenant: string; prompt: string; signal?: AbortSignal }) {
