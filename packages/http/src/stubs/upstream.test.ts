@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { FaultlineArgumentError, Timeline } from '@faultline/core'
+import { FaultlineArgumentError, isActiveFault, isFaultlineError, now, Timeline } from '@faultline/core'
 import { describe, expect, it } from 'vitest'
 import type { UpstreamBehaviour } from './behaviour.js'
-import { startUpstream } from './upstream.js'
+import { startUpstream, UpstreamFault } from './upstream.js'
 
 // A fetch that always ends: the signal bounds it, whatever the upstream does.
 async function get(
@@ -34,13 +34,13 @@ describe('startUpstream', () => {
   })
 
   it('black hole: accepts, never answers, and records the request as abandoned when the client gives up', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     const start = performance.now()
     await expect(get(upstream.url, 300)).rejects.toThrow(/aborted due to timeout/)
     expect(performance.now() - start).toBeGreaterThanOrEqual(250)
     await sleep(20)
     expect(upstream.requests[0]).toMatchObject({
-      behaviour: 'black-hole',
+      behaviour: 'blackHole',
       outcome: 'abandoned',
       status: undefined,
     })
@@ -126,19 +126,65 @@ describe('startUpstream', () => {
   it('a fault is recorded on the timeline and heals back to the previous behaviour', async () => {
     const timeline = new Timeline()
     await using upstream = await startUpstream({ kind: 'ok' }, { name: 'llm', timeline })
+    let held: UpstreamFault | undefined
     {
       await using outage = upstream.fault({ kind: 'status', status: 500 })
+      held = outage
       expect((await get(upstream.url)).status).toBe(500)
-      expect(outage.healedAt).toBeUndefined()
+      expect([outage.name, outage.target, outage.active, outage.healedAt]).toEqual([
+        'llm status',
+        'llm',
+        true,
+        undefined,
+      ])
     }
     expect((await get(upstream.url)).status).toBe(200)
+    expect(held.active).toBe(false)
+    expect(held.healedAt).toBeGreaterThanOrEqual(held.startedAt)
     expect(timeline.entries()).toEqual([
-      expect.objectContaining({ name: 'llm status', target: 'llm', healedAt: expect.any(Number) }),
+      expect.objectContaining({
+        name: 'llm status',
+        target: 'llm',
+        startedAt: held.startedAt,
+        healedAt: held.healedAt,
+      }),
     ])
   })
 
+  it("a fault is an ActiveFault: heal() resolves once healed, idempotent, on core's clock", async () => {
+    await using upstream = await startUpstream({ kind: 'ok' }, { name: 'llm' })
+    const timeline = new Timeline()
+    const before = now()
+    const outage = upstream.fault({ kind: 'blackHole' }, { name: 'llm down', timeline })
+    expect(isActiveFault(outage)).toBe(true)
+    expect(outage).toBeInstanceOf(UpstreamFault)
+    expect(outage.startedAt).toBeGreaterThanOrEqual(before)
+    expect(outage.startedAt).toBeLessThanOrEqual(now())
+    expect(upstream.behaviour).toEqual({ kind: 'blackHole' })
+    await outage.heal()
+    const healedAt = outage.healedAt
+    await outage.heal()
+    expect(outage.healedAt).toBe(healedAt)
+    expect(upstream.behaviour).toEqual({ kind: 'ok' })
+    expect(timeline.entries()).toEqual([
+      expect.objectContaining({ name: 'llm down', target: 'llm', healedAt }),
+    ])
+  })
+
+  it('waitForRequests gives up after its timeout, saying how many arrived', async () => {
+    await using upstream = await startUpstream({ kind: 'ok' }, { name: 'llm' })
+    await get(upstream.url)
+    await upstream.waitForRequests(1, { timeout: 0 })
+    const error = await upstream.waitForRequests(2, { timeout: 50 }).catch((e: unknown) => e)
+    expect(isFaultlineError(error) && error.code).toBe('UPSTREAM_WAIT_TIMEOUT')
+    expect((error as Error).message).toMatch(/^llm received 1 of 2 requests within 50 ms; /)
+    await expect(upstream.waitForRequests(2, { timeout: -1 })).rejects.toThrowError(
+      'options.timeout: expected a number of ms >= 0, got -1',
+    )
+  })
+
   it('close ends the connections a black hole holds, so nothing outlives the test', async () => {
-    const upstream = await startUpstream({ kind: 'black-hole' })
+    const upstream = await startUpstream({ kind: 'blackHole' })
     const pending = fetch(upstream.url).then(
       () => 'answered',
       () => 'failed',
@@ -155,18 +201,18 @@ describe('startUpstream', () => {
     await expect(startUpstream({ kind: 'blackhole' } as unknown as UpstreamBehaviour)).rejects.toThrowError(
       new FaultlineArgumentError(
         'behaviour.kind',
-        'unknown behaviour "blackhole"; use one of ok, black-hole, slow, status, reset, flapping',
+        'unknown behaviour "blackhole"; use one of ok, blackHole, slow, status, reset, flapping',
       ),
     )
     await expect(startUpstream({ kind: 'slow', headersAfterMs: -1 })).rejects.toThrowError(
-      'behaviour.headersAfterMs: must be a duration in ms >= 0, got -1',
+      'behaviour.headersAfterMs: expected a number of ms >= 0, got -1',
     )
     await expect(startUpstream({ kind: 'status', status: 999 })).rejects.toThrowError(
-      'behaviour.status: must be an HTTP status 100-599, got 999',
+      'behaviour.status: expected an integer from 100 to 599, got 999',
     )
     await expect(
       startUpstream({ kind: 'flapping', phases: [{ behaviour: { kind: 'ok' }, ms: 0 }] }),
-    ).rejects.toThrowError('behaviour.phases[0].ms: must be a duration in ms >= 1, got 0')
+    ).rejects.toThrowError('behaviour.phases[0].ms: expected a number of ms >= 1, got 0')
     await expect(startUpstream({ kind: 'ok' }, { host: '0.0.0.0' })).rejects.toThrowError(
       'options.host: an upstream stub listens on loopback only',
     )
@@ -180,7 +226,7 @@ describe('cleanup', () => {
   it('leaves no server, socket or timer behind when the test body throws mid-request', async () => {
     const before = sockets()
     const failingTest = async () => {
-      await using hole = await startUpstream({ kind: 'black-hole' })
+      await using hole = await startUpstream({ kind: 'blackHole' })
       await using slow = await startUpstream({ kind: 'slow', body: 'x'.repeat(100), chunkIntervalMs: 1_000 })
       void fetch(hole.url).catch(() => {})
       void fetch(slow.url)
@@ -209,5 +255,13 @@ describe('upstream.report()', () => {
     expect(report.errorsByKind).toEqual({ 'HTTP 503': 2 })
     expect(report.tag('ok').count).toBe(4)
     expect(report.tag('ok').percentile(50)).toBeGreaterThanOrEqual(15)
+  })
+
+  it('counts every status >= 400 as an error by default, a 404 included (core isErrorStatus)', async () => {
+    await using upstream = await startUpstream({ kind: 'status', status: 404 })
+    for (let i = 0; i < 3; i++) await get(upstream.url)
+    expect(upstream.report().errorsByKind).toEqual({ 'HTTP 404': 3 })
+    // A test whose client expects 404s says so.
+    expect(upstream.report({ isError: (status) => status >= 500 }).errors).toBe(0)
   })
 })
