@@ -72,7 +72,7 @@ const rawAutocannon = (durationS: number): Promise<Run> =>
 
 const faultlineHttp = (durationS: number): Promise<Run> =>
   measure(async () => {
-    const report = await httpLoad({ url, connections, duration: durationS * 1000 })
+    const report = await httpLoad({ url, concurrency: connections, duration: durationS * 1000 })
     return { requests: report.count, seconds: report.durationMs / 1000 }
   })
 
