@@ -22,6 +22,15 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
 
+// A port nothing listens on: a connection to it is refused.
+async function closedPort(): Promise<number> {
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise((resolve) => closed.close(resolve))
+  return port
+}
+
 afterAll(async () => {
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
@@ -61,10 +70,7 @@ describe('httpLoad, closed model (concurrency, through autocannon)', () => {
     expect(flaky.errorsByKind).toEqual({ 'HTTP 500': 25 })
     expect(flaky.errorRate).toBe(0.25)
 
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise((resolve) => closed.close(resolve))
+    const port = await closedPort()
     const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, concurrency: 1, duration: 300 })
     expect(Object.keys(refused.errorsByKind)).toEqual(['ECONNREFUSED'])
     expect(refused.latency.count).toBe(0)
@@ -75,17 +81,6 @@ describe('httpLoad, closed model (concurrency, through autocannon)', () => {
   it('passes autocannon options through for those who know them', async () => {
     const report = await httpLoad({ url, concurrency: 1, duration: 5000, autocannon: { amount: 10 } })
     expect(report.count).toBe(10)
-  })
-
-  it('rejects when its signal aborts', async () => {
-    const controller = new AbortController()
-    const run = httpLoad({ url: `${url}/slow`, concurrency: 2, duration: 10_000, signal: controller.signal })
-    setTimeout(() => controller.abort(new Error('enough')), 200)
-    await expect(run).rejects.toThrowError('enough')
-    // autocannon stops at its next sample tick: the rejection waits for it, so no request follows.
-    const after = seen
-    await sleep(300)
-    expect(seen).toBe(after)
   })
 
   it('refuses a remote target without opt-in, and a run without a bound, naming the argument', async () => {
@@ -128,26 +123,27 @@ describe('httpLoad, open model (rate, through undici)', () => {
     expect(held.errorsByKind).toEqual({ timeout: 5 })
     // Each reached its timeout (Node's timers run on a 1 ms clock, so one may fire a fraction early).
     expect(held.min).toBeGreaterThanOrEqual(99)
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise((resolve) => closed.close(resolve))
+    const port = await closedPort()
     const refused = await httpLoad({ url: `http://127.0.0.1:${port}/`, rate: 50, count: 5 })
     expect(refused.errorsByKind).toEqual({ ECONNREFUSED: 5 })
-  })
-
-  it('rejects when its signal aborts', async () => {
-    const controller = new AbortController()
-    const run = httpLoad({ url: `${url}/slow`, rate: 50, duration: 10_000, signal: controller.signal })
-    setTimeout(() => controller.abort(new Error('enough')), 200)
-    await expect(run).rejects.toThrowError('enough')
-    const after = seen
-    await sleep(300)
-    expect(seen).toBe(after)
   })
 })
 
 describe('httpLoad, both models', () => {
+  it.each([
+    ['closed', { concurrency: 2 }],
+    ['open', { rate: 50 }],
+  ] as const)('%s: rejects when its signal aborts, once nothing is sent any more', async (_, model) => {
+    const controller = new AbortController()
+    const run = httpLoad({ url: `${url}/slow`, ...model, duration: 10_000, signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('enough')), 200)
+    await expect(run).rejects.toThrowError('enough')
+    // autocannon stops at its next sample tick: the rejection waits for it, so no request follows.
+    const after = seen
+    await sleep(300)
+    expect(seen).toBe(after)
+  })
+
   it('count every status >= 400 as an error (core isErrorStatus), unless isError says otherwise', async () => {
     const missing = `${url}/missing`
     const closed = await httpLoad({ url: missing, concurrency: 2, count: 20 })
