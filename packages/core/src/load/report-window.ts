@@ -3,7 +3,7 @@
 import { FaultlineArgumentError, FaultlineError } from '../errors.js'
 import { formatSeconds } from '../stats/format.js'
 import type { TimelineEntry } from '../timeline.js'
-import type { Callee } from '../validate.js'
+import { type Callee, checkNumber } from '../validate.js'
 import { StatsCell } from './cell.js'
 import type { LoadReportInit } from './report-init.js'
 
@@ -51,13 +51,9 @@ export function windowInit(
   toMs: number,
   callee: Callee,
 ): LoadReportInit {
-  if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs >= 0 && toMs > fromMs)) {
-    throw new FaultlineArgumentError(
-      'fromMs',
-      `window must be 0 <= fromMs < toMs (ms from the start of the run), got ${fromMs}-${toMs}`,
-      callee,
-    )
-  }
+  // Both in ms from the start of the run.
+  checkNumber(fromMs, 'fromMs', { unit: 'ms', min: 0 }, callee)
+  checkNumber(toMs, 'toMs', { unit: 'ms', above: fromMs }, callee)
   const intervals = init.intervals
   if (!intervals) {
     throw new FaultlineError(
