@@ -1,8 +1,8 @@
-import { amqp, createProxy, type FaultProxy } from '@faultline/proxy'
+import { createProxy, type FaultProxy, onAmqp } from '@faultline/proxy'
 import { test as base, type RabbitMQFixture } from '@faultline/vitest'
 import amqplib from 'amqplib'
 import { describe, expect, onTestFinished } from 'vitest'
-import { address, failure, fastest, through } from './support.js'
+import { failure, fastest } from './support.js'
 
 // AMQP 0-9-1 triggers with a real amqplib client through the proxy, against the run's RabbitMQ (a vhost of
 // each test's own); the fixture's channel is the witness of what the broker holds.
@@ -29,21 +29,18 @@ function queues(vhost: RabbitMQFixture) {
   return { queue, depth }
 }
 
-const test = base.extend(
-  'through',
-  async ({ rabbitmq: vhost, services }, { onCleanup }): Promise<Through> => {
-    const proxy = await createProxy({ upstream: address(services.rabbitmq()), protocol: 'amqp' })
-    onCleanup(() => proxy.close())
-    const connect = async () => {
-      const c = await amqplib.connect(through(vhost.url, proxy))
-      c.on('error', () => {})
-      onTestFinished(() => c.close().catch(() => {}))
-      const lost = new Promise<void>((resolve) => c.once('close', () => resolve()))
-      return Object.assign(c, { lost })
-    }
-    return { proxy, connect, ...queues(vhost) }
-  },
-)
+const test = base.extend('through', async ({ rabbitmq: vhost }, { onCleanup }): Promise<Through> => {
+  const proxy = await createProxy({ upstream: vhost }) // amqp://: framed as AMQP
+  onCleanup(() => proxy.close())
+  const connect = async () => {
+    const c = await amqplib.connect(proxy.url(vhost.url))
+    c.on('error', () => {})
+    onTestFinished(() => c.close().catch(() => {}))
+    const lost = new Promise<void>((resolve) => c.once('close', () => resolve()))
+    return Object.assign(c, { lost })
+  }
+  return { proxy, connect, ...queues(vhost) }
+})
 
 describe('triggers seen by amqplib', () => {
   test('basic.publish, before: the connection dies and the broker never gets the message', async ({
@@ -53,7 +50,7 @@ describe('triggers seen by amqplib', () => {
     const c = await connect()
     const ch = await c.createConfirmChannel()
     ch.on('error', () => {})
-    const trigger = proxy.trigger(amqp.method('basic.publish'))
+    const trigger = proxy.trigger(onAmqp.method('basic.publish'))
     ch.sendToQueue(name, Buffer.from('lost'))
     await failure(ch.waitForConfirms())
     await c.lost
@@ -69,7 +66,7 @@ describe('triggers seen by amqplib', () => {
     const c = await connect()
     const ch = await c.createConfirmChannel()
     ch.on('error', () => {})
-    await using _t = proxy.trigger(amqp.method('basic.publish'), { at: 'after' })
+    await using _t = proxy.trigger(onAmqp.method('basic.publish'), { at: 'after' })
     ch.sendToQueue(name, Buffer.from('x'.repeat(10_000)))
     await failure(ch.waitForConfirms())
     await expect.poll(() => depth(name)).toBe(1)
@@ -86,7 +83,7 @@ describe('triggers seen by amqplib', () => {
     const c = await connect()
     const ch = await c.createChannel()
     ch.on('error', () => {})
-    await using _t = proxy.trigger(amqp.method('basic.ack'))
+    await using _t = proxy.trigger(onAmqp.method('basic.ack'))
     const delivered = new Promise<amqplib.ConsumeMessage>((resolve) =>
       ch.consume(name, (m) => {
         if (m) resolve(m)
@@ -101,21 +98,18 @@ describe('triggers seen by amqplib', () => {
 })
 
 describe('docs/proxy.md', () => {
-  test('cut at basic.ack', async ({ rabbitmq, services }) => {
+  test('cut at basic.ack', async ({ rabbitmq }) => {
     const { queue, depth } = queues(rabbitmq)
-    const brokerAddress = address(services.rabbitmq())
     const name = await queue()
     rabbitmq.channel.sendToQueue(name, Buffer.from('job'))
     // #region ackTrigger
-    await using proxy = await createProxy({ upstream: brokerAddress, protocol: 'amqp' })
-    const url = new URL(rabbitmq.url) // the test's vhost, with the service's credentials
-    url.host = proxy.endpoint
-    const connection = await amqplib.connect(url.toString())
+    await using proxy = await createProxy({ upstream: rabbitmq }) // an amqp:// URL: framed as AMQP
+    const connection = await amqplib.connect(proxy.url(rabbitmq.url)) // the test's vhost, through the proxy
     connection.on('error', () => {})
     const closed = new Promise((resolve) => connection.once('close', resolve))
     const channel = await connection.createChannel()
 
-    await using _cut = proxy.trigger(amqp.method('basic.ack')) // the ack never reaches the broker
+    await using _cut = proxy.trigger(onAmqp.method('basic.ack')) // the ack never reaches the broker
     const job = await channel.get(name)
     if (job) channel.ack(job)
     await closed

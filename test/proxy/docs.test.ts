@@ -1,15 +1,15 @@
 // The examples of docs/proxy.md, run against the run's Redis (a key space of each test's own). Each
 // `#region` is shown verbatim on that page (packages/proxy/src/docs.test.ts checks it), so the page cannot
 // drift from code that works.
-import { createProxy, type FaultRecord, redis } from '@faultline/proxy'
+import { createProxy, type FaultRecord, onRedis } from '@faultline/proxy'
 import { type RedisFixture, test } from '@faultline/vitest'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished } from 'vitest'
-import { address, fastest } from './support.js'
+import { fastest } from './support.js'
 
 // What the examples need: the service's address, a witness client on the test's key space, and `connect`,
 // a client that fails at once instead of retrying (so a fault shows as an error), on that key space.
-function example(keyspace: RedisFixture, service: { host: string; port: number }) {
+function example(keyspace: RedisFixture) {
   const { password } = new URL(keyspace.url)
   const connect = (
     target: { host: string; port: number },
@@ -28,15 +28,15 @@ function example(keyspace: RedisFixture, service: { host: string; port: number }
     onTestFinished(() => client.disconnect())
     return client
   }
-  return { redisAddress: address(service), direct: keyspace.client, connect }
+  return { direct: keyspace.client, connect }
 }
 
 describe('docs/proxy.md', () => {
-  test('quick start', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    // #region quickstart
-    await using proxy = await createProxy({ upstream: redisAddress })
-    const client = connect({ host: proxy.host, port: proxy.port })
+  // #region quickstart
+  test('answers arrive late while the fault is on', async ({ redis: keyspace }) => {
+    await using proxy = await createProxy({ upstream: keyspace }) // a redis:// URL: the test's key space
+    const client = new Redis(proxy.url(keyspace.url)) // same password and database, through the proxy
+    onTestFinished(() => client.disconnect())
 
     {
       await using _slow = proxy.latency({ ms: 100 }) // answers arrive 100 ms late
@@ -45,13 +45,13 @@ describe('docs/proxy.md', () => {
       expect(performance.now() - started).toBeGreaterThanOrEqual(100)
     } // healed here
 
-    expect(proxy.timeline.map((f) => f.name)).toEqual(['latency'])
-    // #endregion
+    expect(proxy.records.map((fault) => fault.name)).toEqual(['latency downstream'])
   })
+  // #endregion
 
-  test('latency', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('latency', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     const client = connect({ host: proxy.host, port: proxy.port })
     const ping = async () => expect(await client.ping()).toBe('PONG')
     const baseline = await fastest(ping, 5) // the fastest of 5 round trips, before any fault
@@ -68,9 +68,9 @@ describe('docs/proxy.md', () => {
     expect(healed - baseline).toBeLessThan(40)
   })
 
-  test('bandwidth', async ({ redis: keyspace, services }) => {
-    const { redisAddress, direct, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('bandwidth', async ({ redis: keyspace }) => {
+    const { direct, connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     const client = connect({ host: proxy.host, port: proxy.port })
     await direct.set('report', 'r'.repeat(50_000))
     // #region bandwidth
@@ -81,9 +81,9 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('blackHole', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('blackHole', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     // #region blackHole
     const client = connect({ host: proxy.host, port: proxy.port }, { commandTimeout: 200 })
     await client.ping()
@@ -94,9 +94,9 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('reset', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('reset', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     // #region reset
     const client = connect({ host: proxy.host, port: proxy.port })
     const errors: string[] = []
@@ -109,9 +109,9 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('refuse', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('refuse', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     // #region refuse
     const down = proxy.refuse() // the port is closed: ECONNREFUSED
     const errors: string[] = []
@@ -123,9 +123,9 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('slowClose', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('slowClose', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     const client = connect({ host: proxy.host, port: proxy.port })
     await client.ping()
     // #region slowClose
@@ -138,21 +138,21 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('slicer', async ({ redis: keyspace, services }) => {
-    const { redisAddress, direct, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('slicer', async ({ redis: keyspace }) => {
+    const { direct, connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     const client = connect({ host: proxy.host, port: proxy.port })
     await direct.set('k', 'v'.repeat(300))
     await client.ping() // past ioredis' ready check (a 5 kB INFO reply)
     // #region slicer
-    await using _sliced = proxy.slicer({ size: 3, sizeVariation: 2, delayMs: 1 }) // 1-5 byte reads
+    await using _sliced = proxy.slicer({ size: 3, sizeVariation: 2, delay: 1 }) // 1-5 byte reads
     expect(await client.get('k')).toBe('v'.repeat(300)) // the client's parser copes
     // #endregion
   })
 
-  test('cutAfter', async ({ redis: keyspace, services }) => {
-    const { redisAddress, direct, connect } = example(keyspace, services.redis())
-    await using proxy = await createProxy({ upstream: redisAddress })
+  test('cutAfter', async ({ redis: keyspace }) => {
+    const { direct, connect } = example(keyspace)
+    await using proxy = await createProxy({ upstream: keyspace })
     const client = connect({ host: proxy.host, port: proxy.port })
     await client.ping()
     await direct.set('big', 'b'.repeat(10_000))
@@ -162,11 +162,11 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('probability and seed', async ({ redis: keyspace, services }) => {
-    const { redisAddress, connect } = example(keyspace, services.redis())
+  test('probability and seed', async ({ redis: keyspace }) => {
+    const { connect } = example(keyspace)
     // #region probability
     const resetCount = async (seed: number) => {
-      await using proxy = await createProxy({ upstream: redisAddress, seed })
+      await using proxy = await createProxy({ upstream: keyspace, seed })
       proxy.reset({ probability: 0.3 }) // each connection: a seeded 30 % draw
       let resets = 0
       for (let i = 0; i < 10; i++) {
@@ -179,12 +179,11 @@ describe('docs/proxy.md', () => {
     // #endregion
   })
 
-  test('timeline', async ({ redis: keyspace, services }) => {
-    const { redisAddress } = example(keyspace, services.redis())
+  test('timeline', async ({ redis: keyspace }) => {
     // #region timeline
     const faults: FaultRecord[] = []
     await using proxy = await createProxy({
-      upstream: redisAddress,
+      upstream: keyspace,
       onFault: (record, event) => {
         if (event === 'heal') faults.push(record)
       },
@@ -192,18 +191,22 @@ describe('docs/proxy.md', () => {
     const hole = proxy.blackHole({ direction: 'upstream' })
     await hole.heal()
     expect(faults).toEqual([
-      expect.objectContaining({ name: 'blackHole', direction: 'upstream', startedAt: expect.any(Number) }),
+      expect.objectContaining({
+        name: 'blackHole upstream',
+        kind: 'blackHole',
+        startedAt: expect.any(Number),
+      }),
     ])
     expect(faults[0]!.healedAt).toBeGreaterThanOrEqual(faults[0]!.startedAt)
     // #endregion
   })
 
-  test('redis trigger', async ({ redis: keyspace, services }) => {
-    const { redisAddress, direct, connect } = example(keyspace, services.redis())
+  test('redis trigger', async ({ redis: keyspace }) => {
+    const { direct, connect } = example(keyspace)
     // #region redisTrigger
-    await using proxy = await createProxy({ upstream: redisAddress, protocol: 'redis' })
+    await using proxy = await createProxy({ upstream: keyspace }) // redis://: framed as Redis
     const client = connect({ host: proxy.host, port: proxy.port })
-    await using exec = proxy.trigger(redis.command('EXEC')) // reset before EXEC reaches Redis
+    await using exec = proxy.trigger(onRedis.command('EXEC')) // reset before EXEC reaches Redis
     await expect(client.multi().set('paid', '1').exec()).rejects.toThrow()
     expect(exec.hits).toHaveLength(1)
     expect(await direct.exists('paid')).toBe(0) // the transaction never ran

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { describe, expect, onTestFinished } from 'vitest'
 import { collect, dial, split, writePieces } from '../../packages/proxy/src/test-support/net.ts'
-import { address, recorder, through } from './support.js'
+import { recorder, through } from './support.js'
 
 // A framed connection (a proxy created with `protocol`) must close exactly like an unframed one. Shown on
 // a real PostgreSQL with a client that dies mid-message, and on the byte streams real clients (pg,
@@ -18,10 +18,10 @@ import { address, recorder, through } from './support.js'
 const LARGE = 200_000
 
 describe('a client that dies mid-message', () => {
-  test('its backend ends and its open transaction rolls back', async ({ postgres: database, services }) => {
+  test('its backend ends and its open transaction rolls back', async ({ postgres: database }) => {
     await database.client.query('CREATE TABLE orders (id int)')
-    await using proxy = await createProxy({ upstream: address(services.postgres()), protocol: 'postgres' })
-    const client = new pg.Client({ connectionString: through(database.url, proxy) })
+    await using proxy = await createProxy({ upstream: database })
+    const client = new pg.Client({ connectionString: proxy.url(database.url) })
     client.on('error', () => {})
     onTestFinished(() => client.end().catch(() => {}))
     await client.connect()

@@ -1,9 +1,9 @@
-import { createProxy, type FaultProxy, postgres } from '@faultline/proxy'
+import { createProxy, type FaultProxy, onPostgres } from '@faultline/proxy'
 import { test as base, type PostgresFixture } from '@faultline/vitest'
 import fc from 'fast-check'
 import pg from 'pg'
 import { describe, expect, onTestFinished } from 'vitest'
-import { address, failure, fastest, through } from './support.js'
+import { failure, fastest } from './support.js'
 
 // The split-brain scenario and the other PostgreSQL triggers, with a real `pg` client through the proxy
 // and a direct client (the fixture's, on the test's own database) as the witness of what was committed.
@@ -24,22 +24,19 @@ async function ledger(database: PostgresFixture): Promise<(batch: string) => Pro
     )
 }
 
-const test = base.extend(
-  'through',
-  async ({ postgres: database, services }, { onCleanup }): Promise<Through> => {
-    const rows = await ledger(database)
-    const proxy = await createProxy({ upstream: address(services.postgres()), protocol: 'postgres' })
-    onCleanup(() => proxy.close())
-    const client = async (options: { query_timeout?: number } = {}) => {
-      const c = new pg.Client({ connectionString: through(database.url, proxy), ...options })
-      c.on('error', () => {})
-      onTestFinished(() => c.end().catch(() => {}))
-      await c.connect()
-      return c
-    }
-    return { proxy, client, rows }
-  },
-)
+const test = base.extend('through', async ({ postgres: database }, { onCleanup }): Promise<Through> => {
+  const rows = await ledger(database)
+  const proxy = await createProxy({ upstream: database }) // postgres://: framed as PostgreSQL
+  onCleanup(() => proxy.close())
+  const client = async (options: { query_timeout?: number } = {}) => {
+    const c = new pg.Client({ connectionString: proxy.url(database.url), ...options })
+    c.on('error', () => {})
+    onTestFinished(() => c.end().catch(() => {}))
+    await c.connect()
+    return c
+  }
+  return { proxy, client, rows }
+})
 
 // BEGIN, three inserts, COMMIT: the transaction whose all-or-nothing outcome the tests check.
 async function transfer(c: pg.Client, batch: string, extended = false): Promise<void> {
@@ -72,7 +69,7 @@ describe('cut at COMMIT', () => {
     through: { proxy, client, rows },
   }) => {
     const c = await client()
-    const cut = proxy.trigger(postgres.commit())
+    const cut = proxy.trigger(onPostgres.commit())
     const error = await failure(transfer(c, 'simple-before'))
     expect(error.message).toMatch(/ECONNRESET|terminated/i)
     expect(cut.hits.map((h) => h.message)).toEqual(['Q COMMIT'])
@@ -83,7 +80,7 @@ describe('cut at COMMIT', () => {
     through: { proxy, client, rows },
   }) => {
     const c = await client()
-    const cut = proxy.trigger(postgres.commit(), { action: 'close' })
+    const cut = proxy.trigger(onPostgres.commit(), { action: 'close' })
     await failure(transfer(c, 'extended-before', true))
     expect(cut.hits.map((h) => h.message)).toEqual(['E COMMIT'])
     expect(await rows('extended-before')).toBe(0)
@@ -93,7 +90,7 @@ describe('cut at COMMIT', () => {
     through: { proxy, client, rows },
   }) => {
     const c = await client()
-    await using _cut = proxy.trigger(postgres.commit(), { at: 'after' })
+    await using _cut = proxy.trigger(onPostgres.commit(), { at: 'after' })
     await failure(transfer(c, 'in-flight', true))
     await expect.poll(() => rows('in-flight')).toBe(3)
   })
@@ -102,7 +99,7 @@ describe('cut at COMMIT', () => {
     through: { proxy, client, rows },
   }) => {
     const c = await client({ query_timeout: 500 })
-    await using _hole = proxy.trigger(postgres.commit(), { action: 'blackHole' })
+    await using _hole = proxy.trigger(onPostgres.commit(), { action: 'blackHole' })
     const error = await failure(transfer(c, 'black-hole'))
     expect(error.message).toMatch(/timeout/i)
     expect(await rows('black-hole')).toBe(0)
@@ -112,7 +109,7 @@ describe('cut at COMMIT', () => {
     through: { proxy, client },
   }) => {
     const c = await client()
-    const cut = proxy.trigger(postgres.query(), { nth: 3 })
+    const cut = proxy.trigger(onPostgres.query(), { nth: 3 })
     expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
     expect((await c.query({ text: 'SELECT $1::int AS two', values: [2] })).rows).toEqual([{ two: 2 }])
     await failure(c.query('SELECT 3'))
@@ -121,22 +118,15 @@ describe('cut at COMMIT', () => {
 })
 
 describe('docs/proxy.md', () => {
-  test('cut at COMMIT', async ({ postgres: database, services }) => {
+  test('cut at COMMIT', async ({ postgres: database }) => {
     const rows = await ledger(database)
-    const postgresAddress = address(services.postgres())
-    const url = new URL(database.url)
-    const credentials = {
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: database.database,
-    }
     // #region cutAtCommit
-    await using proxy = await createProxy({ upstream: postgresAddress, protocol: 'postgres' })
-    const client = new pg.Client({ ...credentials, host: proxy.host, port: proxy.port })
+    await using proxy = await createProxy({ upstream: database }) // a postgres:// URL: framed as PostgreSQL
+    const client = new pg.Client({ connectionString: proxy.url(database.url) })
     client.on('error', () => {}) // the cut also surfaces as an 'error' event
     await client.connect()
 
-    await using cut = proxy.trigger(postgres.commit()) // RST before COMMIT reaches the server
+    await using cut = proxy.trigger(onPostgres.commit()) // RST before COMMIT reaches the server
     await client.query('BEGIN')
     await client.query("INSERT INTO ledger (batch) VALUES ('docs')")
     await expect(client.query('COMMIT')).rejects.toThrow()
@@ -144,6 +134,33 @@ describe('docs/proxy.md', () => {
     expect(cut.hits.map((hit) => hit.message)).toEqual(['Q COMMIT'])
     expect(await rows('docs')).toBe(0) // never committed: all or nothing
     // #endregion
+  })
+})
+
+describe('pools behind the proxy', () => {
+  test('pg.Pool: idle clients report to pool.on, a checked-out client to its own listener', async ({
+    postgres: database,
+  }) => {
+    // #region pool
+    await using proxy = await createProxy({ upstream: database })
+    const pool = new pg.Pool({ connectionString: proxy.url(database.url) })
+    const poolErrors: unknown[] = []
+    pool.on('error', (error) => poolErrors.push(error)) // an idle client lost its connection
+
+    const held = await pool.connect() // checked out: pool.on('error') does not cover it
+    const heldErrors: unknown[] = []
+    held.on('error', (error) => heldErrors.push(error))
+    await pool.query('SELECT 1') // a second client, idle in the pool afterwards
+
+    {
+      await using _reset = proxy.reset() // both connections get an RST
+      await expect.poll(() => heldErrors.length > 0 && poolErrors.length > 0).toBe(true)
+      held.release(true) // a broken client: destroy it instead of returning it to the pool
+    }
+    expect((await pool.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]) // healed: new connections pass
+    await pool.end()
+    // #endregion
+    expect(heldErrors[0]).toMatchObject({ code: 'ECONNRESET' })
   })
 })
 

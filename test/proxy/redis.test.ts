@@ -1,9 +1,9 @@
-import { createProxy, type FaultProxy, redis } from '@faultline/proxy'
+import { createProxy, type FaultProxy, onRedis } from '@faultline/proxy'
 import { test as base, type RedisFixture } from '@faultline/vitest'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished } from 'vitest'
-import { address, failure, fastest, timed } from './support.js'
+import { failure, fastest, timed } from './support.js'
 
 // Every fault seen by a real ioredis client, through the proxy, against the run's Redis (a key space of
 // each test's own). Timings are asserted as lower bounds (a fault guarantees at least its delay), and from
@@ -40,19 +40,16 @@ function clientOn(
   return c
 }
 
-const test = base.extend(
-  'through',
-  async ({ redis: keyspace, services }, { onCleanup }): Promise<Through> => {
-    const proxy = await createProxy({ upstream: address(services.redis()), protocol: 'redis' })
-    onCleanup(() => proxy.close())
-    const client = async (options: { commandTimeout?: number } = {}, errors: string[] = []) => {
-      const c = clientOn(keyspace, proxy, options, errors)
-      await c.connect()
-      return c
-    }
-    return { proxy, direct: keyspace.client, client }
-  },
-)
+const test = base.extend('through', async ({ redis: keyspace }, { onCleanup }): Promise<Through> => {
+  const proxy = await createProxy({ upstream: keyspace }) // redis://: framed as Redis
+  onCleanup(() => proxy.close())
+  const client = async (options: { commandTimeout?: number } = {}, errors: string[] = []) => {
+    const c = clientOn(keyspace, proxy, options, errors)
+    await c.connect()
+    return c
+  }
+  return { proxy, direct: keyspace.client, client }
+})
 
 describe('pass-through', () => {
   test('stores and reads back random binary values byte-exactly, pipelined', async ({ through }) => {
@@ -150,7 +147,7 @@ describe('faults seen by ioredis', () => {
     const value = 'x'.repeat(300)
     await direct.set('k', value)
     const c = await client()
-    await using _sliced = proxy.slicer({ size: 2, sizeVariation: 1, delayMs: 0 })
+    await using _sliced = proxy.slicer({ size: 2, sizeVariation: 1, delay: 0 })
     expect(await c.get('k')).toBe(value)
     expect(await c.mget('k', 'k')).toEqual([value, value])
   })
@@ -171,7 +168,7 @@ describe('faults seen by ioredis', () => {
     services,
   }) => {
     const run = async (seed: number): Promise<boolean[]> => {
-      const p = await createProxy({ upstream: address(services.redis()), seed })
+      const p = await createProxy({ upstream: services.redis(), seed })
       try {
         p.reset({ probability: 0.5 })
         const outcomes: boolean[] = []
@@ -203,7 +200,7 @@ describe('faults seen by ioredis', () => {
 describe('triggers seen by ioredis', () => {
   test('EXEC: cut before it, the transaction never runs', async ({ through: { proxy, direct, client } }) => {
     const c = await client()
-    const trigger = proxy.trigger(redis.command('EXEC'))
+    const trigger = proxy.trigger(onRedis.command('EXEC'))
     const error = await failure(c.multi().set('a', '1').incr('n').exec())
     expect(error.message).toMatch(/ECONNRESET|Connection is closed/)
     expect(trigger.hits).toHaveLength(1)
@@ -214,7 +211,7 @@ describe('triggers seen by ioredis', () => {
     through: { proxy, direct, client },
   }) => {
     const c = await client()
-    await using _t = proxy.trigger(redis.command('EXEC'), { at: 'after' })
+    await using _t = proxy.trigger(onRedis.command('EXEC'), { at: 'after' })
     await failure(c.multi().set('a', '1').incr('n').exec())
     await expect.poll(() => direct.mget('a', 'n')).toEqual(['1', '1'])
   })
@@ -224,7 +221,7 @@ describe('triggers seen by ioredis', () => {
   }) => {
     const c = await client()
     const trigger = proxy.trigger(
-      redis.command('SET', (args) => args[0] === 'balance'),
+      onRedis.command('SET', (args) => args[0] === 'balance'),
       { action: 'close' },
     )
     await c.set('other', '1')

@@ -4,15 +4,13 @@
 import { once } from 'node:events'
 import { connect, createServer, type Socket } from 'node:net'
 
-/** `host:port` of a service (e.g. `services.redis()`), to hand to `createProxy({ upstream })`. */
-export function address(service: { host: string; port: number }): string {
-  return `${service.host}:${service.port}`
-}
-
-/** `url` with its host and port replaced by the proxy's: the same credentials and database, through it. */
-export function through(url: string, proxy: { endpoint: string }): string {
+/**
+ * `url` with its host and port replaced by `tap`'s: the same credentials and database, through a relay
+ * of the test's own (a proxy does this itself: `proxy.url(url)`).
+ */
+export function through(url: string, tap: { endpoint: string }): string {
   const rewritten = new URL(url)
-  rewritten.host = proxy.endpoint
+  rewritten.host = tap.endpoint
   return rewritten.toString()
 }
 

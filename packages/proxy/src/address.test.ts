@@ -9,7 +9,7 @@ describe('parseEndpoint', () => {
   })
 
   it.each([
-    [undefined, /got nothing/],
+    [undefined, /got undefined/],
     ['', /got ""/],
     [6379, /got 6379/],
     ['localhost', /port from 1 to 65535/],

@@ -1,4 +1,4 @@
-import { FaultlineArgumentError } from '@faultline/core'
+import { describeValue, FaultlineArgumentError } from '@faultline/core'
 
 /** A TCP endpoint. `host` is a name or an IP address without brackets. */
 export interface Endpoint {
@@ -21,7 +21,7 @@ export function parseEndpoint(
   if (typeof value !== 'string' || value.trim() === '') {
     throw new FaultlineArgumentError(
       argument,
-      `expected "host:port" of the service to forward to (e.g. "127.0.0.1:6379"), got ${describe(value)}`,
+      `expected "host:port" of the service to forward to (e.g. "127.0.0.1:6379"), got ${describeValue(value)}`,
       callee,
     )
   }
@@ -53,12 +53,4 @@ export function formatEndpoint(endpoint: Endpoint): string {
   return endpoint.host.includes(':')
     ? `[${endpoint.host}]:${endpoint.port}`
     : `${endpoint.host}:${endpoint.port}`
-}
-
-/** A short description of a wrong value for error messages. */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
-  return typeof value
 }

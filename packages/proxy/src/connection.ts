@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { whenDelivered } from './delivery.js'
 import type { Framing } from './framing.js'
 import { Pipe } from './pipe.js'
-import type { Direction } from './timeline.js'
+import type { Direction } from './record.js'
 
 /** How a fault ends a connection: `reset` sends a TCP RST, `close` a FIN (a clean, early end of stream). */
 export type CutMode = 'reset' | 'close'

@@ -184,7 +184,7 @@ describe('slicer', () => {
     const payload = Buffer.from('0123456789'.repeat(10))
     const service = await listen((socket) => socket.end(payload))
     const { proxy } = await setup(service)
-    await using _sliced = proxy.slicer({ size: 10, sizeVariation: 3, delayMs: 5 })
+    await using _sliced = proxy.slicer({ size: 10, sizeVariation: 3, delay: 5 })
     const client = await dial(proxy.port)
     let reads = 0
     client.on('data', () => reads++)

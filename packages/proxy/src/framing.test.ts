@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import type { Socket } from 'node:net'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { amqp, type MessageMatcher, postgres, redis } from './protocols/matchers.js'
+import { type MessageMatcher, onAmqp, onPostgres, onRedis } from './protocols/matchers.js'
 import type { ProtocolName } from './protocols/types.js'
 import * as wire from './protocols/wire.test-support.js'
 import { createProxy, type FaultProxy } from './proxy.js'
@@ -88,7 +88,7 @@ const sessions: Record<ProtocolName, { stream: Buffer; quiet: MessageMatcher }> 
       wire.pgQuery('COMMIT'),
       wire.pgTerminate(),
     ]),
-    quiet: postgres.query(/^never$/),
+    quiet: onPostgres.query(/^never$/),
   },
   redis: {
     stream: Buffer.concat([
@@ -99,7 +99,7 @@ const sessions: Record<ProtocolName, { stream: Buffer; quiet: MessageMatcher }> 
       Buffer.from('PING\r\n'),
       wire.resp('GET', 'balance'),
     ]),
-    quiet: redis.command('NEVER'),
+    quiet: onRedis.command('NEVER'),
   },
   amqp: {
     stream: Buffer.concat([
@@ -111,7 +111,7 @@ const sessions: Record<ProtocolName, { stream: Buffer; quiet: MessageMatcher }> 
       ...wire.amqpPublish(1, Buffer.from('small'), 131_064),
       wire.amqpMethod(1, 60, 80, Buffer.alloc(9)),
     ]),
-    quiet: amqp.method('tx.rollback'),
+    quiet: onAmqp.method('tx.rollback'),
   },
 }
 

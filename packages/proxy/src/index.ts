@@ -1,11 +1,12 @@
 export { type Endpoint, parseEndpoint } from './address.js'
 export type { CutMode } from './connection.js'
-export { Fault, type FaultName } from './fault.js'
+export { ProxyFault } from './fault.js'
+export type { ProxyStats } from './listener.js'
 export type {
   BandwidthOptions,
   CutAfterOptions,
-  FaultOptions,
   LatencyOptions,
+  ProxyFaultOptions,
   ProxyOptions,
   RefuseOptions,
   SlicerOptions,
@@ -13,7 +14,7 @@ export type {
   TriggerAction,
   TriggerOptions,
 } from './options.js'
-export { amqp, type MessageMatcher, postgres, redis, type SqlFilter } from './protocols/matchers.js'
+export { type MessageMatcher, onAmqp, onPostgres, onRedis, type SqlFilter } from './protocols/matchers.js'
 export type {
   AmqpMessage,
   PostgresMessage,
@@ -21,6 +22,7 @@ export type {
   ProtocolName,
   RedisMessage,
 } from './protocols/types.js'
-export { createProxy, FaultProxy, type ProxyStats } from './proxy.js'
-export type { Direction, FaultListener, FaultRecord, TimelineSink } from './timeline.js'
+export { createProxy, FaultProxy } from './proxy.js'
+export type { Direction, FaultListener, FaultRecord, ProxyFaultKind } from './record.js'
 export { Trigger, type TriggerHit } from './trigger.js'
+export type { Upstream } from './upstream.js'

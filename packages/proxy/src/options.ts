@@ -1,27 +1,35 @@
+import type { TimelineOptions } from '@faultline/core'
 import type { CutMode } from './connection.js'
 import type { ProtocolName } from './protocols/types.js'
-import type { Direction, FaultListener, TimelineSink } from './timeline.js'
+import type { Direction, FaultListener } from './record.js'
+import type { Upstream } from './upstream.js'
 
 /** Options of {@link createProxy}. */
-export interface ProxyOptions {
-  /** The service to forward to, as `host:port` (IPv6 as `[::1]:5432`). */
-  upstream: string
+export interface ProxyOptions extends TimelineOptions {
+  /**
+   * The service to forward to: `'host:port'` (IPv6 as `'[::1]:5432'`), a URL (`'postgres://…'`,
+   * `'redis://…'`, `'amqp://…'`, `'http://…'`), anything with a `url` (a `@faultline/containers` service,
+   * a fixture such as `{ url }`), or `{ host, port }`.
+   */
+  upstream: Upstream
   /** Address to listen on. Loopback (`127.0.0.1`) unless you pass another one on purpose. */
   host?: string
   /** Port to listen on; `0` (the default) asks the OS for a free one. */
   port?: number
-  /** Frame client messages of this protocol from the first byte, so triggers can act at a message. */
+  /**
+   * Frame client messages of this protocol from the first byte, so triggers can act at a message. By
+   * default the upstream URL's scheme decides (`postgres` / `postgresql`, `redis` / `rediss`, `amqp` /
+   * `amqps`); a `host:port` upstream is not framed.
+   */
   protocol?: ProtocolName
   /** Seed of every random choice of the proxy's faults; random (and reported as `proxy.seed`) if absent. */
   seed?: number
-  /** Called when a fault starts and when it heals, e.g. to put it on a report's timeline. */
+  /** Called when a fault starts and when it heals. */
   onFault?: FaultListener
-  /** A shared timeline (e.g. `new Timeline()` of `@faultline/core`) to record every fault on as well. */
-  timeline?: TimelineSink
 }
 
 /** Options every fault takes. */
-export interface FaultOptions {
+export interface ProxyFaultOptions {
   /** Which bytes the fault acts on. The default is given per fault. */
   direction?: Direction
   /** Chance (0..1) that a connection is affected, drawn once per connection from the seed. Default 1. */
@@ -31,30 +39,31 @@ export interface FaultOptions {
 }
 
 /** {@link FaultProxy.latency}: every chunk is delayed by `ms` ± `jitter` (uniform), order kept. */
-export interface LatencyOptions extends FaultOptions {
+export interface LatencyOptions extends ProxyFaultOptions {
   ms: number
   jitter?: number
 }
 
 /** {@link FaultProxy.bandwidth}: at most `bytesPerSecond` per connection and direction. */
-export interface BandwidthOptions extends FaultOptions {
+export interface BandwidthOptions extends ProxyFaultOptions {
   bytesPerSecond: number
 }
 
 /** {@link FaultProxy.slowClose}: a FIN is passed on `ms` later. */
-export interface SlowCloseOptions extends FaultOptions {
+export interface SlowCloseOptions extends ProxyFaultOptions {
   ms: number
 }
 
-/** {@link FaultProxy.slicer}: data is split into pieces of `size` ± `sizeVariation` bytes, `delayMs` apart. */
-export interface SlicerOptions extends FaultOptions {
+/** {@link FaultProxy.slicer}: data is split into pieces of `size` ± `sizeVariation` bytes, `delay` ms apart. */
+export interface SlicerOptions extends ProxyFaultOptions {
   size: number
   sizeVariation?: number
-  delayMs: number
+  /** Milliseconds between pieces. */
+  delay: number
 }
 
 /** {@link FaultProxy.cutAfter}: a connection ends after `bytes` more bytes in a direction. */
-export interface CutAfterOptions extends FaultOptions {
+export interface CutAfterOptions extends ProxyFaultOptions {
   bytes: number
   /** `reset` (RST, the default) or `close` (FIN). */
   mode?: CutMode

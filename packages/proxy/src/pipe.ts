@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { Random } from './random.js'
+import type { Random } from '@faultline/core'
 
 /** A continuous change to how one direction forwards bytes, added by a fault and removed when it heals. */
 export type Effect =
@@ -10,7 +10,7 @@ export type Effect =
       readonly kind: 'slice'
       readonly size: number
       readonly sizeVariation: number
-      readonly delayMs: number
+      readonly delay: number
       readonly random: Random
     }
   | { readonly kind: 'slowClose'; readonly ms: number }
@@ -210,7 +210,7 @@ export class Pipe {
       if (n < head.data.length) {
         this.write(head.data.subarray(0, n))
         head.data = head.data.subarray(n)
-        if (slice !== undefined) head.releaseAt = t + slice.delayMs
+        if (slice !== undefined) head.releaseAt = t + slice.delay
       } else {
         this.queue.shift()
         this.write(head.data)
@@ -261,7 +261,7 @@ export class Pipe {
   private delay(): number {
     let ms = 0
     for (const effect of this.effects) {
-      if (effect.kind === 'latency') ms += effect.ms + (effect.random() * 2 - 1) * effect.jitter
+      if (effect.kind === 'latency') ms += effect.ms + (effect.random.next() * 2 - 1) * effect.jitter
     }
     return Math.max(0, ms)
   }
@@ -289,6 +289,6 @@ export class Pipe {
 }
 
 function sliceSize(slice: Extract<Effect, { kind: 'slice' }>): number {
-  const variation = (slice.random() * 2 - 1) * slice.sizeVariation
+  const variation = (slice.random.next() * 2 - 1) * slice.sizeVariation
   return Math.max(1, Math.round(slice.size + variation))
 }

@@ -1,11 +1,11 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { isFaultlineError, Timeline } from '@faultline/core'
+import { isActiveFault, isFaultlineError, Timeline } from '@faultline/core'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProxy, type FaultProxy } from './proxy.js'
+import type { FaultRecord } from './record.js'
 import { collect, dial, echo, listen } from './test-support/net.js'
-import type { FaultRecord } from './timeline.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -81,7 +81,7 @@ describe('createProxy', () => {
         fc.record({ ms: fc.integer({ min: 0, max: 3 }), jitter: fc.integer({ min: 0, max: 3 }) }),
       ),
       slicer: fc.option(
-        fc.record({ size: fc.integer({ min: 1, max: 2000 }), delayMs: fc.integer({ min: 0, max: 1 }) }),
+        fc.record({ size: fc.integer({ min: 1, max: 2000 }), delay: fc.integer({ min: 0, max: 1 }) }),
       ),
       bandwidth: fc.option(fc.integer({ min: 2_000_000, max: 20_000_000 })),
       direction: fc.constantFrom('upstream' as const, 'downstream' as const, 'both' as const),
@@ -190,7 +190,7 @@ describe('createProxy', () => {
     expect(timers()).toBe(before)
     await Promise.all(closed)
     expect(proxy.stats().open).toBe(0)
-    expect(proxy.timeline[0]!.healedAt).toBeTypeOf('number')
+    expect(proxy.records[0]!.healedAt).toBeTypeOf('number')
     const refused = await collect(
       (await import('node:net')).connect({ host: '127.0.0.1', port: proxy.port }).on('error', () => {}),
     )
@@ -218,14 +218,18 @@ describe('bad input', () => {
   }
 
   it('says what is wrong with the options', async () => {
-    await rejects(() => createProxy({} as never), 'options.upstream', /expected "host:port".*got nothing/)
+    await rejects(
+      () => createProxy({} as never),
+      'options.upstream',
+      /expected the service: 'host:port'.*got undefined/,
+    )
     await rejects(() => createProxy({ upstream: 'localhost' }), 'options.upstream', /port from 1 to 65535/)
     await rejects(() => createProxy({ upstream: 'h:70000' }), 'options.upstream', /port from 1 to 65535/)
     await rejects(() => createProxy({ upstream: 'h:1', port: -1 }), 'options.port', /from 0 to 65535/)
     await rejects(
       () => createProxy({ upstream: 'h:1', protocol: 'mysql' as never }),
       'options.protocol',
-      /unknown protocol "mysql"; known: postgres, redis, amqp/,
+      /expected one of 'postgres', 'redis', 'amqp', got "mysql"/,
     )
   })
 
@@ -241,7 +245,7 @@ describe('bad input', () => {
 
   it('rejects wrong fault parameters', async () => {
     const proxy = await proxyTo('127.0.0.1:9')
-    await rejects(() => proxy.latency({ ms: -5 }), 'options.ms', /finite number >= 0, got -5/)
+    await rejects(() => proxy.latency({ ms: -5 }), 'options.ms', /expected a number of ms >= 0, got -5/)
     await rejects(() => proxy.latency({ ms: 5, jitter: Number.NaN }), 'options.jitter', /got NaN/)
     await rejects(
       () => proxy.latency({ ms: 5, direction: 'sideways' as never }),
@@ -249,11 +253,11 @@ describe('bad input', () => {
       /'upstream'/,
     )
     await rejects(() => proxy.bandwidth({ bytesPerSecond: 0 }), 'options.bytesPerSecond', /> 0/)
-    await rejects(() => proxy.slicer({ size: 0, delayMs: 1 }), 'options.size', />= 1/)
+    await rejects(() => proxy.slicer({ size: 0, delay: 1 }), 'options.size', />= 1/)
     await rejects(() => proxy.cutAfter({ bytes: 1.5 }), 'options.bytes', />= 0/)
     await rejects(() => proxy.reset({ probability: 2 }), 'options.probability', /from 0 to 1/)
-    await rejects(() => proxy.trigger({} as never), 'matcher', /postgres.commit\(\)/)
-    expect(proxy.timeline).toHaveLength(0)
+    await rejects(() => proxy.trigger({} as never), 'matcher', /onPostgres.commit\(\)/)
+    expect(proxy.records).toHaveLength(0)
   })
 
   it('refuses faults on a closed proxy', async () => {
@@ -273,16 +277,25 @@ describe('timeline', () => {
       await hole.heal()
       await hole.heal()
     }
-    const [latency, hole] = proxy.timeline as [FaultRecord, FaultRecord]
-    expect(latency).toMatchObject({ name: 'latency', direction: 'both', params: { ms: 50, jitter: 5 } })
-    expect(hole).toMatchObject({ name: 'blackHole', direction: 'upstream', params: { probability: 0.5 } })
+    const [latency, hole] = proxy.records as [FaultRecord, FaultRecord]
+    expect(latency).toMatchObject({
+      name: 'latency both',
+      kind: 'latency',
+      direction: 'both',
+      params: { ms: 50, jitter: 5 },
+    })
+    expect(hole).toMatchObject({
+      name: 'blackHole upstream',
+      kind: 'blackHole',
+      params: { probability: 0.5 },
+    })
     expect(latency.healedAt! >= latency.startedAt).toBe(true)
     expect(hole.healedAt! <= latency.healedAt!).toBe(true)
     expect(events).toEqual([
-      ['latency', 'start'],
-      ['blackHole', 'start'],
-      ['blackHole', 'heal'],
-      ['latency', 'heal'],
+      ['latency both', 'start'],
+      ['blackHole upstream', 'start'],
+      ['blackHole upstream', 'heal'],
+      ['latency both', 'heal'],
     ])
     expect(proxy.seed).toBe(7)
   })
@@ -292,13 +305,43 @@ describe('timeline', () => {
     const proxy = await proxyTo('127.0.0.1:9', { timeline, protocol: 'redis' })
     const slow = proxy.latency({ ms: 5 })
     await slow.heal()
-    proxy.trigger((await import('./protocols/matchers.js')).redis.command('EXEC'))
+    proxy.trigger((await import('./protocols/matchers.js')).onRedis.command('EXEC'))
     const entries = timeline.entries()
     expect(entries).toMatchObject([
-      { name: 'latency downstream', target: '127.0.0.1:9', startedAt: proxy.timeline[0]!.startedAt },
+      { name: 'latency downstream', target: '127.0.0.1:9', startedAt: proxy.records[0]!.startedAt },
       { name: 'trigger redis EXEC', target: '127.0.0.1:9' },
     ])
-    expect(entries[0]!.healedAt).toBe(proxy.timeline[0]!.healedAt)
+    expect(entries[0]!.healedAt).toBe(proxy.records[0]!.healedAt)
     expect(entries[1]!.healedAt).toBeUndefined()
+  })
+
+  it('makes every fault an ActiveFault, recorded through one window', async () => {
+    const timeline = new Timeline()
+    const proxy = await proxyTo('127.0.0.1:9', { timeline })
+    const slow = proxy.latency({ ms: 5 })
+    expect(isActiveFault(slow)).toBe(true)
+    expect(slow).toMatchObject({
+      name: 'latency downstream',
+      kind: 'latency',
+      target: '127.0.0.1:9',
+      active: true,
+      healedAt: undefined,
+    })
+    expect(timeline.entries()[0]).toMatchObject({
+      name: 'latency downstream',
+      startedAt: slow.startedAt,
+      details: { kind: 'latency', direction: 'downstream', params: { ms: 5, jitter: 0 }, seed: slow.seed },
+    })
+    await Promise.all([slow.heal(), slow.heal()])
+    expect(slow.active).toBe(false)
+    expect(slow.healedAt).toBe(timeline.entries()[0]!.healedAt)
+    let disposed: { active: boolean } | undefined
+    {
+      await using hole = proxy.blackHole()
+      disposed = hole
+      expect(hole.active).toBe(true)
+    }
+    expect(disposed.active).toBe(false)
+    expect(timeline.entries().map((e) => e.healedAt === undefined)).toEqual([false, false])
   })
 })

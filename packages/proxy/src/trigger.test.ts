@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { amqp, postgres, redis } from './protocols/matchers.js'
+import { onAmqp, onPostgres, onRedis } from './protocols/matchers.js'
 import * as wire from './protocols/wire.test-support.js'
 import { createProxy, type FaultProxy } from './proxy.js'
 import { collect, dial, listen, sleep } from './test-support/net.js'
@@ -44,7 +44,7 @@ const exec = wire.resp('EXEC')
 describe('trigger', () => {
   it('resets before the matching message: the service gets every byte before it and none of it', async () => {
     const { proxy, served: list } = await setup('redis')
-    const trigger = proxy.trigger(redis.command('EXEC'))
+    const trigger = proxy.trigger(onRedis.command('EXEC'))
     const client = await dial(proxy.port)
     const result = collect(client)
     client.write(Buffer.concat([multi, set, exec, wire.resp('PING')]))
@@ -56,7 +56,7 @@ describe('trigger', () => {
 
   it('acts before a message split across reads', async () => {
     const { proxy, served: list } = await setup('redis')
-    await using _t = proxy.trigger(redis.command('EXEC'), { action: 'close' })
+    await using _t = proxy.trigger(onRedis.command('EXEC'), { action: 'close' })
     const client = await dial(proxy.port)
     const result = collect(client)
     client.write(Buffer.concat([multi, exec.subarray(0, 3)]))
@@ -68,7 +68,7 @@ describe('trigger', () => {
 
   it('after: the service gets the whole message and a clean end; the client never sees the answer', async () => {
     const { proxy, served: list } = await setup('redis')
-    await using _t = proxy.trigger(redis.command('SET'), { at: 'after', action: 'reset' })
+    await using _t = proxy.trigger(onRedis.command('SET'), { at: 'after', action: 'reset' })
     const client = await dial(proxy.port)
     const result = collect(client)
     client.write(Buffer.concat([multi, set, exec]))
@@ -80,7 +80,7 @@ describe('trigger', () => {
 
   it('black-holes the connection at the message: nothing more passes, nothing closes', async () => {
     const { proxy, served: list } = await setup('redis')
-    await using _t = proxy.trigger(redis.command('EXEC'), { action: 'blackHole' })
+    await using _t = proxy.trigger(onRedis.command('EXEC'), { action: 'blackHole' })
     const client = await dial(proxy.port)
     client.write(Buffer.concat([multi, exec]))
     await sleep(200)
@@ -93,7 +93,7 @@ describe('trigger', () => {
 
   it('acts at the n-th match, counted over connections, as many times as asked', async () => {
     const { proxy, served: list } = await setup('postgres')
-    const trigger = proxy.trigger(postgres.query(), { nth: 2, times: 2 })
+    const trigger = proxy.trigger(onPostgres.query(), { nth: 2, times: 2 })
     const sockets: Socket[] = []
     const results: Array<Promise<Recorded>> = []
     for (let i = 0; i < 3; i++) {
@@ -116,7 +116,7 @@ describe('trigger', () => {
 
   it('matches COMMIT in the simple and the extended protocol', async () => {
     const { proxy, served: list } = await setup('postgres')
-    const trigger = proxy.trigger(postgres.commit(), { times: Number.POSITIVE_INFINITY })
+    const trigger = proxy.trigger(onPostgres.commit(), { times: Number.POSITIVE_INFINITY })
     const simple = await dial(proxy.port)
     const simpleResult = collect(simple)
     simple.write(
@@ -138,7 +138,7 @@ describe('trigger', () => {
 
   it('matches an AMQP method', async () => {
     const { proxy, served: list } = await setup('amqp')
-    await using _t = proxy.trigger(amqp.method('basic.ack'))
+    await using _t = proxy.trigger(onAmqp.method('basic.ack'))
     const client = await dial(proxy.port)
     const result = collect(client)
     const before = Buffer.concat([wire.amqpHeader(), wire.amqpMethod(1, 20, 10, Buffer.alloc(1))])
@@ -149,7 +149,7 @@ describe('trigger', () => {
 
   it('healed, it stops matching', async () => {
     const { proxy, served: list } = await setup('redis')
-    const trigger = proxy.trigger(redis.command('EXEC'), { times: Number.POSITIVE_INFINITY })
+    const trigger = proxy.trigger(onRedis.command('EXEC'), { times: Number.POSITIVE_INFINITY })
     await trigger.heal()
     const client = await dial(proxy.port)
     client.write(Buffer.concat([multi, exec]))
@@ -161,7 +161,7 @@ describe('trigger', () => {
 
   it('before a message longer than the framing window: none of it reaches the service', async () => {
     const { proxy, served: list } = await setup('postgres')
-    const trigger = proxy.trigger(postgres.query(/^INSERT/))
+    const trigger = proxy.trigger(onPostgres.query(/^INSERT/))
     const client = await dial(proxy.port)
     const result = collect(client)
     const before = Buffer.concat([wire.pgStartup({ user: 'u' }), wire.pgQuery('BEGIN')])
@@ -175,7 +175,7 @@ describe('trigger', () => {
   it('after a command longer than the framing window: the service gets all of it, then the end', async () => {
     const { proxy, served: list } = await setup('redis')
     await using _t = proxy.trigger(
-      redis.command('SET', (args) => args[0] === 'big'),
+      onRedis.command('SET', (args) => args[0] === 'big'),
       { at: 'after' },
     )
     const client = await dial(proxy.port)
@@ -190,7 +190,7 @@ describe('trigger', () => {
 
   it('after a publish with a large body: the broker gets the whole message, then the end', async () => {
     const { proxy, served: list } = await setup('amqp')
-    await using _t = proxy.trigger(amqp.method('basic.publish'), { at: 'after', action: 'close' })
+    await using _t = proxy.trigger(onAmqp.method('basic.publish'), { at: 'after', action: 'close' })
     const client = await dial(proxy.port)
     const result = collect(client)
     const before = Buffer.concat([wire.amqpHeader(), wire.amqpMethod(1, 20, 10, Buffer.alloc(1))])
@@ -204,13 +204,15 @@ describe('trigger', () => {
 
   it('says which protocol a matcher needs', async () => {
     const { proxy } = await setup('redis')
-    expect(() => proxy.trigger(postgres.commit())).toThrow(
+    expect(() => proxy.trigger(onPostgres.commit())).toThrow(
       /postgres COMMIT needs postgres framing; this proxy frames redis/,
     )
     const plain = await createProxy({ upstream: '127.0.0.1:9' })
     cleanup.push(() => plain.close())
-    expect(() => plain.trigger(redis.command('EXEC'))).toThrow(/protocol: 'redis'/)
-    expect(() => amqp.method('basic.teleport')).toThrow(/'basic.ack'/)
-    expect(() => proxy.trigger(redis.command('GET'), { at: 'during' as never })).toThrow(/'before', 'after'/)
+    expect(() => plain.trigger(onRedis.command('EXEC'))).toThrow(/protocol: 'redis'/)
+    expect(() => onAmqp.method('basic.teleport')).toThrow(/'basic.ack'/)
+    expect(() => proxy.trigger(onRedis.command('GET'), { at: 'during' as never })).toThrow(
+      /'before', 'after'/,
+    )
   })
 })

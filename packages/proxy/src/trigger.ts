@@ -1,8 +1,16 @@
+import {
+  type Callee,
+  checkOneOf,
+  describeValue,
+  FaultlineArgumentError,
+  now,
+  optionalNumber,
+} from '@faultline/core'
 import type { Connection } from './connection.js'
-import { type Behaviour, Fault } from './fault.js'
-import type { TriggerAction } from './options.js'
+import { type Behaviour, type FaultHost, type FaultPlan, ProxyFault } from './fault.js'
+import type { TriggerAction, TriggerOptions } from './options.js'
 import { type MessageMatcher, summarize } from './protocols/matchers.js'
-import { type FaultRecord, now } from './timeline.js'
+import type { ProtocolName } from './protocols/types.js'
 
 /** One firing of a trigger. */
 export interface TriggerHit {
@@ -10,22 +18,76 @@ export interface TriggerHit {
   readonly connection: number
   /** The message, e.g. `Q COMMIT`, `EXEC`, `basic.ack (channel 1)`. */
   readonly message: string
-  /** Wall-clock ms when the message was seen. */
+  /** When the message was seen, epoch ms (core's `now()`). */
   readonly at: number
 }
 
-/** A trigger: a {@link Fault} that also lists the messages it acted at. */
-export class Trigger extends Fault {
-  /** @internal */
+/**
+ * A trigger: a {@link ProxyFault} that acts at a client message, and lists the messages it acted at.
+ *
+ * @example
+ * await using cut = proxy.trigger(onPostgres.commit())
+ * // ... the client sends COMMIT, the connection is reset ...
+ * cut.hits // [{ connection: 1, message: 'Q COMMIT', at: 1764150000123.4 }]
+ */
+export class Trigger extends ProxyFault {
+  /** @internal Triggers are set through `proxy.trigger()`. */
   constructor(
-    record: FaultRecord,
-    probability: number,
-    behaviour: Behaviour,
-    onHeal: (fault: Fault) => void,
+    plan: FaultPlan,
+    seed: number,
+    host: FaultHost,
     /** The messages the trigger acted at, in order. */
     readonly hits: readonly TriggerHit[],
   ) {
-    super(record, probability, behaviour, onHeal)
+    super(plan, seed, host)
+  }
+}
+
+/**
+ * Checks a trigger's matcher and options against the protocol the proxy frames, and plans it: the
+ * trigger acts on every connection (its `probability` is 1), at the messages the matcher selects.
+ */
+export function triggerPlan(
+  matcher: MessageMatcher,
+  options: TriggerOptions,
+  framed: ProtocolName | undefined,
+  hits: TriggerHit[],
+  callee: Callee,
+): FaultPlan {
+  if (typeof matcher !== 'object' || matcher === null || typeof matcher.matches !== 'function') {
+    throw new FaultlineArgumentError(
+      'matcher',
+      `expected a matcher such as onPostgres.commit(), onRedis.command('EXEC') or onAmqp.method('basic.ack'), got ${describeValue(matcher)}`,
+      callee,
+    )
+  }
+  if (framed !== matcher.protocol) {
+    const fix =
+      framed === undefined
+        ? `create the proxy with createProxy({ upstream, protocol: '${matcher.protocol}' })`
+        : `this proxy frames ${framed}`
+    throw new FaultlineArgumentError(
+      'matcher',
+      `${matcher.description} needs ${matcher.protocol} framing; ${fix}`,
+      callee,
+    )
+  }
+  const actions: readonly TriggerAction[] = ['reset', 'close', 'blackHole']
+  const action = checkOneOf(options.action, actions, 'options.action', 'reset', callee)
+  const at = checkOneOf(options.at, ['before', 'after'] as const, 'options.at', 'before', callee)
+  const count = { integer: true, min: 1 } as const
+  const nth = optionalNumber(options.nth, 'options.nth', count, 1, callee)
+  const times =
+    options.times === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : optionalNumber(options.times, 'options.times', count, 1, callee)
+  return {
+    kind: 'trigger',
+    direction: 'upstream',
+    params: { message: matcher.description, action, at, nth, times },
+    probability: 1,
+    seed: undefined,
+    behaviour: () => triggerBehaviour(matcher, { action, at, nth, times }, hits),
   }
 }
 

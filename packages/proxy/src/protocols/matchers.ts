@@ -1,5 +1,4 @@
-import { FaultlineArgumentError } from '@faultline/core'
-import { describe } from '../address.js'
+import { describeValue, FaultlineArgumentError } from '@faultline/core'
 import { AmqpFramer, amqpMethods } from './amqp.js'
 import { PostgresFramer } from './postgres.js'
 import { RedisFramer } from './redis.js'
@@ -12,7 +11,7 @@ import type {
   RedisMessage,
 } from './types.js'
 
-/** Selects the client messages a trigger acts on. Build one with `postgres`, `redis` or `amqp`. */
+/** Selects the client messages a trigger acts on. Build one with `onPostgres`, `onRedis` or `onAmqp`. */
 export interface MessageMatcher {
   readonly protocol: ProtocolName
   /** What the matcher selects, for the timeline and error messages, e.g. `postgres COMMIT`. */
@@ -44,10 +43,10 @@ const runsSql = (message: ProtocolMessage): message is PostgresMessage & { sql: 
  * PostgreSQL message matchers (client -> server, simple and extended query protocol).
  *
  * @example
- * await using cut = proxy.trigger(postgres.commit(), { action: 'reset' })
- * await using third = proxy.trigger(postgres.query(), { nth: 3, action: 'blackHole' })
+ * await using cut = proxy.trigger(onPostgres.commit(), { action: 'reset' })
+ * await using third = proxy.trigger(onPostgres.query(), { nth: 3, action: 'blackHole' })
  */
-export const postgres = {
+export const onPostgres = {
   /** A `COMMIT` (or `END`): a simple query containing it, or the execute of a prepared `COMMIT`. */
   commit(): MessageMatcher {
     return {
@@ -61,7 +60,7 @@ export const postgres = {
     if (filter !== undefined && !(filter instanceof RegExp) && typeof filter !== 'function') {
       throw new FaultlineArgumentError(
         'filter',
-        `expected a RegExp or a function of the SQL, got ${describe(filter)}`,
+        `expected a RegExp or a function of the SQL, got ${describeValue(filter)}`,
       )
     }
     const test =
@@ -74,7 +73,7 @@ export const postgres = {
     if (typeof type !== 'string' || type === '') {
       throw new FaultlineArgumentError(
         'type',
-        `expected a message type such as 'Q' or 'startup', got ${describe(type)}`,
+        `expected a message type such as 'Q' or 'startup', got ${describeValue(type)}`,
       )
     }
     return {
@@ -89,16 +88,16 @@ export const postgres = {
  * Redis command matchers.
  *
  * @example
- * await using cut = proxy.trigger(redis.command('EXEC'), { action: 'reset' })
- * await using set = proxy.trigger(redis.command('SET', (args) => args[0] === 'balance'))
+ * await using cut = proxy.trigger(onRedis.command('EXEC'), { action: 'reset' })
+ * await using set = proxy.trigger(onRedis.command('SET', (args) => args[0] === 'balance'))
  */
-export const redis = {
+export const onRedis = {
   /** A command by name (any case), optionally only when `args` (after the name) pass the filter. */
   command(name: string, filter?: (args: readonly string[]) => boolean): MessageMatcher {
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_|-]*$/i.test(name)) {
       throw new FaultlineArgumentError(
         'name',
-        `expected a Redis command name such as 'EXEC', got ${describe(name)}`,
+        `expected a Redis command name such as 'EXEC', got ${describeValue(name)}`,
       )
     }
     const command = name.toUpperCase()
@@ -112,15 +111,15 @@ export const redis = {
  * AMQP 0-9-1 method matchers (client -> broker).
  *
  * @example
- * await using cut = proxy.trigger(amqp.method('basic.ack'), { action: 'reset' })
+ * await using cut = proxy.trigger(onAmqp.method('basic.ack'), { action: 'reset' })
  */
-export const amqp = {
+export const onAmqp = {
   /** A method by its `class.method` name, e.g. `basic.ack`, `basic.publish`, `tx.commit`. */
   method(name: string): MessageMatcher {
     if (typeof name !== 'string' || !amqpMethods.has(name)) {
       throw new FaultlineArgumentError(
         'name',
-        `expected an AMQP 0-9-1 method as 'class.method' (e.g. 'basic.ack', 'basic.publish'), got ${describe(name)}`,
+        `expected an AMQP 0-9-1 method as 'class.method' (e.g. 'basic.ack', 'basic.publish'), got ${describeValue(name)}`,
       )
     }
     return {

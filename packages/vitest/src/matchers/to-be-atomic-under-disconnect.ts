@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { PostgresService } from '@faultline/containers'
 import { FaultlineArgumentError, FaultlineError, formatCount, formatSeconds } from '@faultline/core'
-import { createProxy, postgres as pgMessages } from '@faultline/proxy'
+import { createProxy, onPostgres } from '@faultline/proxy'
 import pg from 'pg'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import {
@@ -311,8 +311,8 @@ export async function toBeAtomicUnderDisconnect(
     })
     const trigger =
       cut === 'commit' || cut === 'in-flight-commit'
-        ? proxy.trigger(pgMessages.commit(), { at: cut === 'commit' ? 'before' : 'after' })
-        : proxy.trigger(pgMessages.query(), { nth: cut === 'first-statement' ? 1 : cut.afterStatements + 1 })
+        ? proxy.trigger(onPostgres.commit(), { at: cut === 'commit' ? 'before' : 'after' })
+        : proxy.trigger(onPostgres.query(), { nth: cut === 'first-statement' ? 1 : cut.afterStatements + 1 })
     const url = new URL(target.url)
     url.hostname = proxy.host
     url.port = String(proxy.port)
