@@ -3,7 +3,12 @@ import type { Redis } from 'ioredis'
 import type pg from 'pg'
 
 /** Moves money between two accounts and writes the ledger line, in one transaction. */
-export async function transfer(db: pg.Client, fromId: number, toId: number, cents: number): Promise<void> {
+export async function transfer(
+  db: pg.ClientBase,
+  fromId: number,
+  toId: number,
+  cents: number,
+): Promise<void> {
   await db.query('BEGIN')
   try {
     await db.query('UPDATE accounts SET balance_cents = balance_cents - $2 WHERE id = $1', [fromId, cents])
