@@ -1,11 +1,10 @@
-// The examples of docs/load.md. Each region below is shown verbatim on that page, and the last test
+// The examples of docs/load.md (HTTP load has its own page, tested in docs-http-example.test.ts). Each region below is shown verbatim on that page, and the last test
 // checks it still is, so the docs cannot drift from code that runs.
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { constantRate, load, poissonArrivals, rampRate, rampUsers, ratePhases } from '@faultline/core'
-import { httpLoad } from '@faultline/http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import '../setup.js'
 
@@ -69,15 +68,6 @@ describe('docs/load.md', () => {
     expect(report.dropped).toBe(0)
   })
   // #endregion open-mix
-
-  // #region http
-  test('the health endpoint under autocannon', async () => {
-    const report = await httpLoad({ url: `${baseUrl}/health`, connections: 20, duration: 1_000 })
-
-    expect(report).toMeetSLO({ p99: 1_000, errorRate: 0.001 })
-    expect(report.percentile(99.9)).toBeLessThan(2_000)
-  })
-  // #endregion http
 
   test('shows these examples verbatim', () => {
     const page = readFileSync(new URL('../../../../docs/load.md', import.meta.url), 'utf8')
