@@ -25,10 +25,10 @@ const timings: [string, number][] = []
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|VITEST|NODE_OPTIONS$|INIT_CWD$)/i.test(key)) continue
+    if (/^(npm_|VITEST|NODE_OPTIONS$|INIT_CWD$|FORCE_COLOR$)/i.test(key)) continue
     env[key] = value
   }
-  return { ...env, CI: 'true', npm_config_audit: 'false', npm_config_fund: 'false' }
+  return { ...env, CI: 'true', NO_COLOR: '1', npm_config_audit: 'false', npm_config_fund: 'false' }
 }
 
 function step(name: string, command: string, args: string[], options: SpawnSyncOptions): string {
