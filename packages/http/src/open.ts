@@ -1,7 +1,13 @@
 // The open model of httpLoad: core's load engine schedules the arrivals (queueing them when every slot
 // is busy, dropping them past `maxQueued`, measuring latency from when each was due) and each call is
 // one request through an undici pool of keep-alive connections to the target's origin.
-import { type ArrivalRate, type LoadReport, type LoadTaskContext, load } from '@faultline/core'
+import {
+  type ArrivalRate,
+  FaultlineError,
+  type LoadReport,
+  type LoadTaskContext,
+  load,
+} from '@faultline/core'
 import { Pool } from 'undici'
 import type { ResolvedRun } from './run-options.js'
 
@@ -23,7 +29,7 @@ const statusErrors = new Map<number, Error>()
 function statusError(status: number): Error {
   let error = statusErrors.get(status)
   if (!error) {
-    error = Object.assign(new Error(`HTTP ${status}`), { status })
+    error = Object.assign(new FaultlineError('HTTP_STATUS', `HTTP ${status}`), { status })
     statusErrors.set(status, error)
   }
   return error

@@ -64,6 +64,7 @@ export function respond(
       // Hold the request: no headers, no body, no close. The stub's close() ends it.
       return
     case 'status': {
+      // No header at all without a retryAfter (Node would refuse an undefined header value).
       const retry: Record<string, string> =
         behaviour.retryAfter === undefined ? {} : { 'retry-after': String(behaviour.retryAfter) }
       send(res, behaviour.status, behaviour.body, { ...retry, ...behaviour.headers })
