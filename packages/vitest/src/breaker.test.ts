@@ -34,7 +34,7 @@ function cockatielClient(upstream: StartedUpstream, halfOpenAfter = 300) {
 // Trips the breaker against a black hole, tries a few calls while it is open, heals, waits out the
 // half-open delay and makes one more call.
 async function outageAndRecovery(upstream: StartedUpstream, call: () => Promise<unknown>, wait = 350) {
-  const outage = upstream.fault({ kind: 'black-hole' })
+  const outage = upstream.fault({ kind: 'blackHole' })
   for (let i = 0; i < 3; i++) await call().catch(() => {})
   for (let i = 0; i < 5; i++) await call().catch(() => {})
   outage.heal()
@@ -96,7 +96,7 @@ describe('observeBreaker (cockatiel)', () => {
         throw e
       })
     using observed = observeBreaker(breaker)
-    await using _outage = upstream.fault({ kind: 'black-hole' })
+    await using _outage = upstream.fault({ kind: 'blackHole' })
     for (let i = 0; i < 3 + 5; i++) await bypass().catch(() => {})
     expect(observed.states()).toEqual(['closed', 'open'])
     expect(() => expect(upstream).toHaveReceivedAtMost(0, { during: observed.windows('open') })).toThrowError(

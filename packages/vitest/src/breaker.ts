@@ -1,7 +1,7 @@
 // Observes a circuit breaker's state changes through its own events, so a test can assert the sequence
 // (closed -> open -> half-open -> closed) and count what reached the upstream while it was open.
 // Only the event shapes are used: no runtime import of cockatiel or opossum.
-import { FaultlineArgumentError, type Timeline, type TimelineMark } from '@faultline/core'
+import { FaultlineArgumentError, FaultWindow, now, type Timeline } from '@faultline/core'
 
 /** A breaker's state, named the same for every library. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated'
@@ -43,10 +43,6 @@ export interface ObserveBreakerOptions {
 // cockatiel's CircuitState enum: Closed = 0, Open = 1, HalfOpen = 2, Isolated = 3.
 const COCKATIEL: readonly BreakerState[] = ['closed', 'open', 'half-open', 'isolated']
 
-function now(): number {
-  return performance.timeOrigin + performance.now()
-}
-
 function isCockatiel(b: unknown): b is CockatielBreakerLike {
   return typeof (b as CockatielBreakerLike | null)?.onStateChange === 'function'
 }
@@ -71,7 +67,7 @@ export class BreakerObserver implements Disposable {
   readonly name: string
   readonly #transitions: BreakerTransition[] = []
   readonly #timeline: Timeline | undefined
-  #mark: TimelineMark | undefined
+  #mark: FaultWindow | undefined
   #stop: () => void = () => {}
 
   /** @internal Use `observeBreaker`. */
@@ -93,9 +89,13 @@ export class BreakerObserver implements Disposable {
     this.#transitions.push({ state, at })
     const blocked = state === 'open' || state === 'isolated'
     if (blocked && this.#mark === undefined) {
-      this.#mark = this.#timeline?.start(`${this.name} ${state}`, { target: this.name, at: Date.now() })
+      this.#mark = new FaultWindow(`${this.name} ${state}`, {
+        timeline: this.#timeline,
+        target: this.name,
+        at,
+      })
     } else if (!blocked) {
-      this.#mark?.heal()
+      this.#mark?.close(at)
       this.#mark = undefined
     }
   }
@@ -129,7 +129,7 @@ export class BreakerObserver implements Disposable {
   [Symbol.dispose](): void {
     this.#stop()
     this.#stop = () => {}
-    this.#mark?.heal()
+    this.#mark?.close()
     this.#mark = undefined
   }
 }

@@ -1,6 +1,7 @@
 // Registers Faultline's matchers with Vitest's expect, and heals what a test left on the shared services.
 // The plugin adds this file to `setupFiles`; users without the plugin add `@faultline/vitest/setup` to their
 // own setupFiles.
+import { now } from '@faultline/core'
 import { afterAll, afterEach, expect } from 'vitest'
 import { faultlineMatchers } from './matchers/index.js'
 import { restoreServices } from './services.js'
@@ -12,7 +13,7 @@ expect.extend(faultlineMatchers)
 // close their clients, which would wait forever on a frozen server. Faults a file's beforeAll started last
 // until its afterAll; what is still active then is healed too.
 afterEach(async ({ task }) => {
-  await restoreServices({ since: task.result?.startTime ?? Date.now() })
+  await restoreServices({ since: task.result?.startTime ?? now() })
 })
 afterAll(async () => {
   await restoreServices()

@@ -1,6 +1,8 @@
 // The sample floor of every statistical line, in one place: below it a matcher refuses to judge (an
-// error, never a pass nor a fail). docs/verdicts.md states the same table.
-import { minSamplesFor } from '@faultline/core'
+// error, never a pass nor a fail). docs/verdicts.md states the same table. Public
+// (`@faultline/vitest/matchers`): a project's own matchers refuse thin samples the same way.
+import { FaultlineError, formatCount, isLoadReport, type LoadReport, minSamplesFor } from '@faultline/core'
+import { formatWindow } from './message.js'
 
 /** No statistical line is judged on fewer samples than this. */
 export const LEAST_SAMPLES = 10
@@ -19,6 +21,58 @@ export const THROUGHPUT_CALLS_FLOOR = 10
 export interface Floor {
   readonly needed: number
   readonly why: string
+}
+
+/** One line a matcher judges and the samples it rests on. */
+export interface LineSamples {
+  /** The line, e.g. `p99`, `an error rate of 0.01`, `a retry budget`. */
+  readonly what: string
+  /** What is counted, as it reads after a number: `requests with a latency`, `keys`. */
+  readonly population: string
+  readonly have: number
+  readonly floor: Floor
+}
+
+/** Where samples come from, for the refusal: what holds them, where and when, and how to get enough. */
+export interface FloorContext {
+  /** What holds the samples, as in `the <subject> has 3`: `report` (default), `monitor`, `key space`… */
+  readonly subject?: string
+  /** Where and when they were taken, e.g. `window 0.0-10.0 s, seed 42`, `db 3`. */
+  readonly where?: string
+  /** How to get enough, e.g. `Run the load longer.` */
+  readonly fix?: string
+}
+
+/**
+ * Refuses to judge when a line has fewer samples than its floor: throws a `FaultlineError` with code
+ * `TOO_FEW_SAMPLES` naming every thin line, what it needs and why, and what there is (neither a pass nor a
+ * fail, with or without `.not`). Returns when every line has enough. On a `LoadReport`, the message gives
+ * its window and seed and says to run the load longer or pass `{ minSamples }`.
+ *
+ * @example
+ * import { requireFloors } from '@faultline/vitest/matchers'
+ *
+ * requireFloors({ subject: 'key space', where: 'db 3', fix: 'Run the code that writes first.' }, [
+ *   { what: 'a TTL check', population: 'keys', have: keys.length, floor: { needed: 1, why: 'no key proves nothing' } },
+ * ])
+ * // TOO_FEW_SAMPLES: a TTL check needs at least 1 keys to judge (no key proves nothing); the key space has 0 (db 3). Run the code that writes first.
+ */
+export function requireFloors(on: LoadReport | FloorContext, lines: readonly LineSamples[]): void {
+  const under = lines.filter((l) => l.have < l.floor.needed)
+  if (under.length === 0) return
+  const context: FloorContext = isLoadReport(on)
+    ? {
+        where: formatWindow(on),
+        fix: 'Run the load longer, or pass { minSamples } to judge anyway.',
+      }
+    : on
+  const each = under.map(
+    (l) =>
+      `${l.what} needs at least ${formatCount(l.floor.needed)} ${l.population} to judge (${l.floor.why}); the ${context.subject ?? 'report'} has ${formatCount(l.have)}`,
+  )
+  const where = context.where === undefined ? '' : ` (${context.where})`
+  const fix = context.fix === undefined ? '' : ` ${context.fix}`
+  throw new FaultlineError('TOO_FEW_SAMPLES', `${each.join('; ')}${where}.${fix}`)
 }
 
 /**

@@ -1,3 +1,4 @@
+// Input checks and wording shared by the history matchers. Public (`@faultline/vitest/matchers`).
 import {
   checkHistory,
   describeValue,
@@ -6,36 +7,55 @@ import {
   History,
   type HistoryCheck,
 } from '@faultline/core'
-import { type MessageParts, message } from './message.js'
+import type { MatcherState } from 'vitest'
+import { requireFloors } from './floors.js'
+import { type VerdictResult, verdict } from './message.js'
 
-/** The history a history matcher was given, or an error naming what it got instead. */
-export function toHistory(received: unknown, matcher: string): History<unknown> {
+/**
+ * The history a history matcher was given, or an error naming what it got instead.
+ *
+ * @example
+ * import { asHistory } from '@faultline/vitest/matchers'
+ * const history = asHistory(received, 'toHaveNoGaps')
+ */
+export function asHistory(received: unknown, matcher: string): History<unknown> {
   if (received instanceof History) return received
   throw new FaultlineArgumentError(
     'received',
-    `${matcher} expects a History from @faultline/core (expect(history).${matcher}(finalRead)), got ${describe(received)}`,
+    `${matcher} expects a History from @faultline/core (expect(history).${matcher}(finalRead)), got ${describeValue(received)}`,
   )
 }
 
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value)
-  if (typeof value === 'object') return value.constructor?.name ?? 'an object'
-  return typeof value
-}
-
-/** Checks the final read, refusing a history with nothing acknowledged to check (it would prove nothing). */
-export function checked(
+/**
+ * Checks the final read against the history (`checkHistory`, per operation), refusing (`TOO_FEW_SAMPLES`)
+ * a history with no acknowledged write: it would prove nothing.
+ *
+ * @example
+ * import { checkFinalRead } from '@faultline/vitest/matchers'
+ * const result = checkFinalRead(history, rows.map((r) => r.id), 'toHaveNoGaps')
+ * result.lost // the acknowledged writes missing from the read
+ */
+export function checkFinalRead(
   history: History<unknown>,
-  finalRead: unknown,
+  finalRead: Iterable<unknown>,
   matcher: string,
 ): HistoryCheck<unknown> {
-  const result = checkHistory(history, finalRead as Iterable<unknown>)
-  if (result.counts.acknowledged === 0) {
-    throw new FaultlineArgumentError(
-      'received',
-      `${matcher} refuses to judge a history with no acknowledged write (${outcomes(result)}): it would prove nothing. Record the writes with history.record(value, write).`,
-    )
-  }
+  const result = checkHistory(history, finalRead)
+  requireFloors(
+    {
+      subject: 'history',
+      where: formatOutcomes(result),
+      fix: 'Record the writes with history.record(value, write).',
+    },
+    [
+      {
+        what: matcher,
+        population: 'acknowledged write',
+        have: result.counts.acknowledged,
+        floor: { needed: 1, why: 'with none it would prove nothing' },
+      },
+    ],
+  )
   return result
 }
 
@@ -44,8 +64,11 @@ export function checked(
  * `1,000 ok, 2 fail, 12 indeterminate (9 present, 3 absent), 0 pending; final read 1,009 values`.
  * With retries (attempts sharing an id), writes and attempts apart:
  * `2 writes in 3 attempts (2 ok, 1 fail, 0 indeterminate, 0 pending): 2 acknowledged, 0 indeterminate, 0 failed, 0 pending; final read 2 values`.
+ *
+ * @example
+ * `history: ${formatOutcomes(result)}`
  */
-export function outcomes(result: HistoryCheck<unknown>): string {
+export function formatOutcomes(result: HistoryCheck<unknown>): string {
   const c = result.counts
   const read = `final read ${formatCount(c.read)} values`
   const indeterminateWrites = result.recovered.length + result.absentIndeterminate.length
@@ -62,17 +85,72 @@ export function outcomes(result: HistoryCheck<unknown>): string {
 }
 
 /**
- * Up to 10 items for a message, each shown by `show` (default: the value, strings quoted):
- * `17, 42, 311 and 4 more`, `"w3-2" x2`.
+ * Up to 10 items for a message, each shown by `show` (default: `describeValue`, strings quoted).
+ *
+ * @example
+ * formatSome([17, 42, 311]) // '17, 42, 311'
+ * formatSome(keys) // past 10 keys: the first 10, then 'and 4 more'
  */
-export function some<T>(items: readonly T[], show: (item: T) => string = describeValue): string {
+export function formatSome<T>(items: readonly T[], show: (item: T) => string = describeValue): string {
   const shown = items.slice(0, 10).map(show)
   return items.length > 10
     ? `${shown.join(', ')} and ${formatCount(items.length - 10)} more`
     : shown.join(', ')
 }
 
-/** A history matcher's message: `expect(history)…` rather than `expect(report)…`. */
-export function historyMessage(parts: MessageParts): string {
-  return message({ ...parts, subject: 'history' })
+/** A way a history matcher found the final read wrong: the finding, and the hint that goes with it. */
+export interface HistoryProblem {
+  readonly finding: string
+  readonly hint: string
+}
+
+/** What a history matcher found, for {@link judgeHistory}. */
+export interface HistoryFindings {
+  /** What held, for the `.not` message, e.g. `all 1,000 acknowledged writes are in the final read`. */
+  readonly passed: string
+  /** What `.not` expected instead, e.g. `a lost write`. */
+  readonly notExpected: string
+  /** What was wrong; none passes. */
+  readonly problems: readonly HistoryProblem[]
+  readonly actual?: unknown
+  readonly expected?: unknown
+}
+
+/**
+ * Judges a final read against a history, the way Faultline's history matchers do: `received` taken as a
+ * History ({@link asHistory}), the read checked per operation and refused when nothing was acknowledged
+ * ({@link checkFinalRead}); `find` says what is wrong. The message gives the problems (or what held),
+ * the history's counts, and one hint per distinct fix.
+ *
+ * @example
+ * import { judgeHistory } from '@faultline/vitest/matchers'
+ *
+ * return judgeHistory(this, 'toHaveNoLostWrites', received, finalRead, (result) => ({
+ *   passed: 'every acknowledged write is in the final read',
+ *   notExpected: 'a lost write',
+ *   problems: result.lost.length === 0 ? [] : [{ finding: `${result.lost.length} lost`, hint: 'acknowledge after COMMIT' }],
+ * }))
+ */
+export function judgeHistory(
+  state: Pick<MatcherState, 'isNot'>,
+  matcher: string,
+  received: unknown,
+  finalRead: Iterable<unknown>,
+  find: (result: HistoryCheck<unknown>) => HistoryFindings,
+): VerdictResult {
+  const result = checkFinalRead(asHistory(received, matcher), finalRead, matcher)
+  const found = find(result)
+  const pass = found.problems.length === 0
+  return verdict(state, {
+    matcher,
+    subject: 'history',
+    args: 'finalRead',
+    pass,
+    finding: pass ? found.passed : found.problems.map((p) => p.finding).join('\n'),
+    notExpected: found.notExpected,
+    lines: [`history: ${formatOutcomes(result)}`],
+    hints: [...new Set(found.problems.map((p) => p.hint))], // one line per distinct fix
+    actual: found.actual,
+    expected: found.expected,
+  })
 }

@@ -19,18 +19,82 @@ import { toMeetSLO } from './to-meet-slo.js'
 import { toNeverExceed } from './to-never-exceed.js'
 import { toRecoverWithin } from './to-recover-within.js'
 
-export type { MessageParts } from './message.js'
-export { message } from './message.js'
-export type { FailedSamplesOptions } from './monitor-input.js'
-export type { SampleOptions } from './report-input.js'
+// The building blocks of every matcher above, public so that a project's own matchers inherit the same
+// honesty (docs/matchers.md): the sample floor, the message and verdict helpers, the strictness rule, and
+// the inputs (reports, histories, monitors, request logs, calls) taken the way Faultline's matchers take them.
+export { asCall, checkBudget, describeError } from './call-input.js'
+export {
+  errorRateFloor,
+  type Floor,
+  type FloorContext,
+  LEAST_SAMPLES,
+  type LineSamples,
+  maxFloor,
+  meanFloor,
+  percentileFloor,
+  requireFloors,
+  throughputWindowFloorMs,
+} from './floors.js'
+export {
+  asHistory,
+  checkFinalRead,
+  formatOutcomes,
+  formatSome,
+  type HistoryFindings,
+  type HistoryProblem,
+  judgeHistory,
+} from './history-input.js'
+export { checkOptions } from './limits.js'
+export {
+  type Bound,
+  formatArgs,
+  formatLatency,
+  formatSamples,
+  formatWindow,
+  type MessageParts,
+  meets,
+  message,
+  opposite,
+  relation,
+  type VerdictParts,
+  type VerdictResult,
+  verdict,
+  versus,
+} from './message.js'
+export {
+  asMonitor,
+  type FailedSamplesOptions,
+  failuresOf,
+  formatAmount,
+  formatSampling,
+  refuseFailedSamples,
+} from './monitor-input.js'
+export { arrivalPercentile, countedLines, errorKinds } from './outcomes.js'
+export {
+  asReport,
+  checkSampleOptions,
+  errorRateSamples,
+  latencySamples,
+  percentileSamples,
+  type SampleOptions,
+} from './report-input.js'
+export {
+  asRequestLog,
+  checkWindows,
+  formatRequests,
+  type LoggedRequest,
+  type RequestLogInput,
+  type TimeWindow,
+  within,
+} from './request-log-input.js'
 export type { AtomicityOptions, CutPoint, TransactionalFunction } from './to-be-atomic-under-disconnect.js'
 export type { StabilityLimits } from './to-be-stable.js'
 export type { DeadLetterExpectation, DeadLetterQueueRef } from './to-dead-letter.js'
 export type { FailFastOptions } from './to-fail-fast-within.js'
 export type { WithinOptions } from './to-have-percentile-within.js'
-export type { LoggedRequest, ReceivedOptions, TimeWindow } from './to-have-received-at-most.js'
+export type { ReceivedOptions } from './to-have-received-at-most.js'
 export type { SloLimits } from './to-meet-slo.js'
-export type { RecoverOptions } from './to-recover-within.js'
+export type { RecoverWithinOptions } from './to-recover-within.js'
 export type {
   FaultlineFaultMatchers,
   FaultlineHistoryMatchers,

@@ -1,37 +1,51 @@
-// Checks of the limits users pass to the matchers, in one place: a typo, an `undefined` or a limit that
-// could never fail is an error naming the argument, never a verdict.
-import { FaultlineArgumentError } from '@faultline/core'
+// Checks of the limits users pass to the matchers, in one place and through core's one validator: a typo,
+// an `undefined` or a limit that could never fail is an error naming the argument, never a verdict. The
+// message reads as every Faultline argument error does (`limitMs: expected a number of ms >= 0, got NaN`),
+// with the reason added where a limit is refused for a reason the rule alone does not say.
+import {
+  checkNumber,
+  describeRule,
+  describeValue,
+  FaultlineArgumentError,
+  type NumberRule,
+} from '@faultline/core'
 
-const shown = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : String(value))
+/**
+ * `checkNumber`, with the limit described in the matcher's words where they say more than the rule
+ * (`a ratio >= 0 and < 1 (0.01 is 1 %; 1 would pass any run)`).
+ */
+function checkLimit(value: unknown, argument: string, rule: NumberRule, expected: string): number {
+  try {
+    return checkNumber(value, argument, rule)
+  } catch {
+    throw new FaultlineArgumentError(argument, `expected ${expected}, got ${describeValue(value)}`)
+  }
+}
 
 /**
  * A latency limit: a finite number of ms >= 0.
  *
  * @example
  * checkMs(500, 'limitMs') // 500
- * checkMs(Number.NaN, 'limitMs') // throws "limitMs: must be a latency in ms >= 0, got NaN"
+ * checkMs(Number.NaN, 'limitMs') // throws "limitMs: expected a number of ms >= 0, got NaN"
  */
 export function checkMs(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new FaultlineArgumentError(argument, `must be a latency in ms >= 0, got ${shown(value)}`)
-  }
-  return value
+  return checkNumber(value, argument, { unit: 'ms', min: 0 })
 }
 
 /**
  * An error-rate limit: a ratio in [0, 1). A limit of 1 (100 %) would pass any run, so it is refused.
  *
  * @example
- * checkRatio(0.01, 'limit') // 0.01, that is 1 %
+ * checkErrorRate(0.01, 'limit') // 0.01, that is 1 %
  */
-export function checkRatio(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a ratio >= 0 and < 1 (0.01 is 1 %; 1 would pass any run), got ${shown(value)}`,
-    )
-  }
-  return value
+export function checkErrorRate(value: unknown, argument: string): number {
+  return checkLimit(
+    value,
+    argument,
+    { min: 0, below: 1 },
+    'a ratio >= 0 and < 1 (0.01 is 1 %; 1 would pass any run)',
+  )
 }
 
 /**
@@ -41,60 +55,23 @@ export function checkRatio(value: unknown, argument: string): number {
  * checkRate(100, 'perSecond') // 100
  */
 export function checkRate(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a number of calls per second > 0 (0 would pass any run), got ${shown(value)}`,
-    )
-  }
-  return value
+  return checkLimit(
+    value,
+    argument,
+    { above: 0 },
+    `${describeRule({ unit: 'calls per second', above: 0 })} (0 would pass any run)`,
+  )
 }
 
 /**
- * A limit on a monitored value (connections, bytes, messages): any finite number.
+ * A count of samples (`minSamples`): a whole number >= `least`, or undefined.
  *
  * @example
- * checkFinite(10, 'limit') // 10
- */
-export function checkFinite(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a finite number in the monitor's unit, got ${shown(value)}`,
-    )
-  }
-  return value
-}
-
-/**
- * A growth or other amount that may be 0 but not negative: a finite number >= 0.
- *
- * @example
- * checkNonNegative(1024, 'limits.maxGrowth') // 1024
- */
-export function checkNonNegative(value: unknown, argument: string, what = 'a number'): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new FaultlineArgumentError(argument, `must be ${what} >= 0, got ${shown(value)}`)
-  }
-  return value
-}
-
-/**
- * A count of samples given by the user (`minSamples`): a whole number >= `least`, or undefined.
- *
- * @example
- * checkSampleCount(50, 'options.minSamples') // 50
  * checkSampleCount(undefined, 'options.minSamples') // undefined: use the matcher's floor
  */
 export function checkSampleCount(value: unknown, argument: string, least = 1): number | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < least) {
-    throw new FaultlineArgumentError(
-      argument,
-      `must be a whole number of samples >= ${least}, got ${shown(value)}`,
-    )
-  }
-  return value
+  return checkNumber(value, argument, { integer: true, min: least, unit: 'samples' })
 }
 
 /**
@@ -105,10 +82,7 @@ export function checkSampleCount(value: unknown, argument: string, least = 1): n
  */
 export function checkFailureCount(value: unknown, argument: string): number {
   if (value === undefined) return 0
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new FaultlineArgumentError(argument, `must be a whole number >= 0, got ${shown(value)}`)
-  }
-  return value
+  return checkNumber(value, argument, { integer: true, min: 0, unit: 'samples' })
 }
 
 /**
@@ -122,7 +96,7 @@ export function checkOptions<T extends object>(value: T | undefined, argument: s
   if (typeof value !== 'object' || value === null) {
     throw new FaultlineArgumentError(
       argument,
-      `must be an object such as { minSamples: 50 }, got ${shown(value)}`,
+      `expected an object such as { minSamples: 50 }, got ${describeValue(value)}`,
     )
   }
   return value

@@ -1,13 +1,17 @@
 // Checks shared by the monitor matchers: the received value is a monitor's samples, enough of them, and
-// none failed beyond what the test allows (a failed sample could have been the peak, or the rise).
+// none failed beyond what the test allows (a failed sample could have been the peak, or the rise). Public
+// (`@faultline/vitest/matchers`).
 import {
+  describeValue,
   FaultlineArgumentError,
   FaultlineError,
   formatCount,
   Monitor,
   type MonitorSeries,
 } from '@faultline/core'
-import { type MessageParts, message } from './message.js'
+import type { MatcherState } from 'vitest'
+import { type Floor, requireFloors } from './floors.js'
+import { type VerdictParts, type VerdictResult, verdict } from './message.js'
 
 /** Options of the monitor matchers. */
 export interface FailedSamplesOptions {
@@ -28,22 +32,29 @@ function isSeries(value: unknown): value is MonitorSeries {
 
 /**
  * The samples a monitor matcher was given — a Monitor (stopped or not) or a report's `monitor(name)` —
- * or an error naming what it got instead. Refuses (`TOO_FEW_SAMPLES`) fewer than `minSamples` samples.
+ * or an error naming what it got instead. Refuses (`TOO_FEW_SAMPLES`, through {@link requireFloors})
+ * fewer samples than `floor` needs.
+ *
+ * @example
+ * import { asMonitor } from '@faultline/vitest/matchers'
+ * const monitor = asMonitor(received, 'toStayUnder', { needed: 2, why: 'one sample is no series' })
  */
-export function toMonitor(received: unknown, matcher: string, minSamples: number): MonitorSeries {
+export function asMonitor(received: unknown, matcher: string, floor: Floor): MonitorSeries {
   if (!(received instanceof Monitor) && !isSeries(received)) {
     throw new FaultlineArgumentError(
       'received',
-      `${matcher} expects a Monitor (startMonitor(), monitorPgConnections(), …) or report.monitor(name), got ${received === null ? 'null' : typeof received}`,
+      `${matcher} expects a Monitor (startMonitor(), monitorPgConnections(), …) or report.monitor(name), got ${describeValue(received)}`,
     )
   }
-  if (received.samples.length < minSamples) {
-    throw new FaultlineError(
-      'TOO_FEW_SAMPLES',
-      `${matcher} refuses to judge ${formatCount(received.samples.length)} samples of ${received.name} (needs ${minSamples}): ` +
-        `sample longer or more often (intervalMs ${received.intervalMs})${failuresOf(received) > 0 ? `; ${formatCount(failuresOf(received))} samples failed${lastError(received)}` : ''}`,
-    )
-  }
+  const failed = failuresOf(received)
+  requireFloors(
+    {
+      subject: 'monitor',
+      where: `every ${received.intervalMs} ms${failed > 0 ? `; ${formatCount(failed)} samples failed${lastError(received)}` : ''}`,
+      fix: 'Sample longer or more often.',
+    },
+    [{ what: matcher, population: `samples of ${received.name}`, have: received.samples.length, floor }],
+  )
   return received
 }
 
@@ -78,8 +89,13 @@ export function refuseFailedSamples(
   )
 }
 
-/** `52 samples every 100 ms over 5.2 s, 3 failed (3 allowed)`. */
-export function sampling(monitor: MonitorSeries, maxFailures = 0): string {
+/**
+ * How a monitor sampled, for a message line.
+ *
+ * @example
+ * formatSampling(monitor, 3) // '52 samples every 100 ms over 5.2 s, 3 failed (3 allowed)'
+ */
+export function formatSampling(monitor: MonitorSeries, maxFailures = 0): string {
   const s = monitor.samples
   const span = s.length > 1 ? (s[s.length - 1]!.atMs - s[0]!.atMs) / 1000 : 0
   const failures = failuresOf(monitor)
@@ -87,8 +103,13 @@ export function sampling(monitor: MonitorSeries, maxFailures = 0): string {
   return `${formatCount(s.length)} samples every ${monitor.intervalMs} ms over ${span.toFixed(1)} s${failed}`
 }
 
-/** A number with its unit: `14 connections`, `2.1 MB`. */
-export function amount(value: number, unit: string): string {
+/**
+ * A number with its unit: `14 connections`, `2.1 MiB` for bytes.
+ *
+ * @example
+ * formatAmount(14, monitor.unit) // '14 connections'
+ */
+export function formatAmount(value: number, unit: string): string {
   if (unit === 'bytes') {
     const abs = Math.abs(value)
     if (abs >= 1024 * 1024) return `${(value / 1024 / 1024).toFixed(1)} MiB`
@@ -99,6 +120,20 @@ export function amount(value: number, unit: string): string {
   return unit ? `${rounded} ${unit}` : rounded
 }
 
-export function monitorMessage(parts: MessageParts): string {
-  return message({ ...parts, subject: 'monitor' })
+/**
+ * {@link verdict} for a monitor matcher: `expect(monitor)…` in the head line, and how the monitor sampled
+ * (failed samples included) after the finding.
+ *
+ * @example
+ * return monitorVerdict(this, monitor, maxFailures, {
+ *   matcher: 'toStayUnder', args: [limit], pass, finding: `peak ${peak} <= ${limit}`, notExpected: `> ${limit}`,
+ * })
+ */
+export function monitorVerdict(
+  state: Pick<MatcherState, 'isNot'>,
+  monitor: MonitorSeries,
+  maxFailures: number,
+  parts: Omit<VerdictParts, 'subject' | 'lines'>,
+): VerdictResult {
+  return verdict(state, { ...parts, subject: 'monitor', lines: [formatSampling(monitor, maxFailures)] })
 }

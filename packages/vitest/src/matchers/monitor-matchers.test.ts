@@ -50,17 +50,19 @@ describe('.toNeverExceed', () => {
 
   it('refuses to judge a single sample', async () => {
     const monitor = await monitorOf([1])
-    expect(() => expect(monitor).toNeverExceed(5)).toThrow(/refuses to judge 1 samples of pool \(needs 2\)/)
+    expect(() => expect(monitor).toNeverExceed(5)).toThrow(
+      /^toNeverExceed needs at least 2 samples of pool to judge \(a peak needs a series\); the monitor has 1 \(every \d+ ms\)\. Sample longer or more often\./,
+    )
   })
 
   it('rejects a limit that is not a finite number, naming it', async () => {
     const monitor = await monitorOf([3, 4])
     for (const limit of [undefined, Number.NaN, Number.POSITIVE_INFINITY, '5', null]) {
       expect(() => expect(monitor).toNeverExceed(limit as never), String(limit)).toThrow(
-        /^limit: must be a finite number/,
+        /^limit: expected a number/,
       )
       expect(() => expect(monitor).not.toNeverExceed(limit as never), String(limit)).toThrow(
-        /^limit: must be a finite number/,
+        /^limit: expected a number/,
       )
     }
   })
@@ -120,9 +122,9 @@ describe('.toNeverExceed', () => {
   it('rejects bad options, naming them', () => {
     const monitor = seriesOf([3, 4], 0)
     expect(() => expect(monitor).toNeverExceed(5, { maxFailures: -1 })).toThrow(
-      /^options\.maxFailures: must be a whole number >= 0/,
+      /^options\.maxFailures: expected an integer >= 0/,
     )
-    expect(() => expect(monitor).toNeverExceed(5, 3 as never)).toThrow(/^options: must be an object/)
+    expect(() => expect(monitor).toNeverExceed(5, 3 as never)).toThrow(/^options: expected an object/)
   })
 })
 
@@ -171,7 +173,7 @@ describe('.toBeStable', () => {
 
   it('refuses fewer samples than minSamples', () => {
     expect(() => expect(seriesOf([1, 1, 1], 0)).toBeStable({ maxGrowth: 1 })).toThrow(
-      /^toBeStable refuses to judge 3 samples of pool \(needs 10\)/,
+      /^toBeStable needs at least 10 samples of pool to judge \(a trend over fewer follows its noise\); the monitor has 3/,
     )
     expect(seriesOf([1, 1, 1], 0)).toBeStable({ maxGrowth: 1, minSamples: 3 })
   })
@@ -184,12 +186,12 @@ describe('.toBeStable', () => {
       { maxGrowth: 1, maxFailures: 0.5 },
     ]) {
       expect(() => expect(seriesOf([1, 1], 0)).toBeStable(limits as never), JSON.stringify(limits)).toThrow(
-        /^limits(\.maxGrowth|\.minSamples|\.maxFailures)?: must be/,
+        /^limits(\.maxGrowth|\.minSamples|\.maxFailures)?: expected/,
       )
     }
     const monitor = await monitorOf([1, 1])
     expect(() => expect(monitor).toBeStable({ maxGrowth: -1 })).toThrow(
-      "limits.maxGrowth: must be a number in the monitor's unit >= 0, got -1",
+      'limits.maxGrowth: expected a number >= 0, got -1',
     )
   })
 })
@@ -216,7 +218,7 @@ describe('types', () => {
     const monitor = seriesOf([1, 2], 0)
     expect(monitor).toNeverExceed(5, { maxFailures: 0 })
     // @ts-expect-error a limit is a number
-    expect(() => expect(monitor).toNeverExceed('5')).toThrowError('limit: must be a finite number')
+    expect(() => expect(monitor).toNeverExceed('5')).toThrowError('limit: expected a number')
     // @ts-expect-error maxFailures is a count
     expect(() => expect(monitor).toNeverExceed(5, { maxFailures: 'all' })).toThrowError('options.maxFailures')
     // @ts-expect-error toBeStable needs maxGrowth

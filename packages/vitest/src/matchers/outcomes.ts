@@ -54,3 +54,15 @@ export function countedLines(report: LoadReport, howDropsCount: string): string[
   }
   return lines
 }
+
+/**
+ * The kinds of a report's errors, most frequent first, drops included (kind `dropped`).
+ *
+ * @example
+ * errorKinds(report) // 'ECONNRESET 20, HTTP 503 10, dropped 3'
+ */
+export function errorKinds(report: LoadReport): string {
+  return Object.entries(report.errorsByKind)
+    .map(([kind, n]) => `${kind} ${formatCount(n)}`)
+    .join(', ')
+}

@@ -1,15 +1,8 @@
-// Checks shared by the load matchers: the received value is a report, and it holds enough samples to
-// judge each line asked. Both throw: a matcher that cannot judge must not pass (nor fail as if it had).
-import {
-  FaultlineArgumentError,
-  FaultlineError,
-  formatCount,
-  isLoadReport,
-  type LoadReport,
-} from '@faultline/core'
-import { errorRateFloor, type Floor, percentileFloor } from './floors.js'
+// Input checks shared by the load matchers: the received value is a report, and the samples each line it
+// judges rests on (their floors are in floors.ts). Public (`@faultline/vitest/matchers`).
+import { describeValue, FaultlineArgumentError, isLoadReport, type LoadReport } from '@faultline/core'
+import { errorRateFloor, type Floor, type LineSamples, percentileFloor } from './floors.js'
 import { checkOptions, checkSampleCount } from './limits.js'
-import { where } from './message.js'
 
 /** Options of the statistical matchers. */
 export interface SampleOptions {
@@ -17,19 +10,28 @@ export interface SampleOptions {
   readonly minSamples?: number
 }
 
-/** Throws unless `received` is a `LoadReport` (from `load`, `httpLoad` or `LoadRecorder`). */
-export function toReport(received: unknown, matcher: string): LoadReport {
-  if (!isLoadReport(received)) {
-    const got = received === null ? 'null' : typeof received === 'object' ? 'an object' : typeof received
-    throw new FaultlineArgumentError(
-      'received',
-      `${matcher} expects a LoadReport (from load(), httpLoad() or report.tag()), got ${got}`,
-    )
-  }
-  return received
+/**
+ * `received` as a `LoadReport` (from `load`, `httpLoad`, `LoadRecorder`, `requestReport`, or a report's
+ * `tag` / `window` / `during`), or a `FaultlineArgumentError` naming what the matcher got instead.
+ *
+ * @example
+ * import { asReport } from '@faultline/vitest/matchers'
+ * const report = asReport(received, 'toHaveFewTimeouts')
+ */
+export function asReport(received: unknown, matcher: string): LoadReport {
+  if (isLoadReport(received)) return received
+  throw new FaultlineArgumentError(
+    'received',
+    `${matcher} expects a LoadReport (from load(), httpLoad() or report.tag()), got ${describeValue(received)}`,
+  )
 }
 
-/** Checks a matcher's `options` (an object or nothing) and its `minSamples`; returns the override. */
+/**
+ * Checks a matcher's `options` (an object or nothing) and its `minSamples`; returns the override.
+ *
+ * @example
+ * const min = checkSampleOptions(options) // undefined: judge at the line's own floor
+ */
 export function checkSampleOptions(
   options: SampleOptions | undefined,
   argument = 'options',
@@ -38,31 +40,13 @@ export function checkSampleOptions(
   return checkSampleCount(options?.minSamples, `${argument}.minSamples`)
 }
 
-/** One statistical line and the samples it rests on. */
-export interface LineSamples {
-  /** The line, e.g. `p99`, `an error rate of 0.01`. */
-  readonly what: string
-  /** What is counted, e.g. `requests with a latency or dropped`. */
-  readonly population: string
-  readonly have: number
-  readonly floor: Floor
-}
-
-/** Throws a `TOO_FEW_SAMPLES` error naming every line under its floor; returns when none is. */
-export function requireFloors(report: LoadReport, lines: readonly LineSamples[]): void {
-  const under = lines.filter((l) => l.have < l.floor.needed)
-  if (under.length === 0) return
-  const each = under.map(
-    (l) =>
-      `${l.what} needs at least ${formatCount(l.floor.needed)} ${l.population} to judge (${l.floor.why}); the report has ${formatCount(l.have)}`,
-  )
-  throw new FaultlineError(
-    'TOO_FEW_SAMPLES',
-    `${each.join('; ')} (${where(report)}). Run the load longer, or pass { minSamples } to judge anyway.`,
-  )
-}
-
-/** The samples of a latency line: latencies, and drops (above every budget). */
+/**
+ * The samples of a latency line of a report: latencies, and drops (above every budget). `minSamples`
+ * replaces the floor.
+ *
+ * @example
+ * requireFloors(report, [latencySamples(report, 'mean', meanFloor())])
+ */
 export function latencySamples(
   report: LoadReport,
   what: string,
@@ -78,7 +62,12 @@ export function latencySamples(
   }
 }
 
-/** The samples of a percentile line. */
+/**
+ * The samples of a percentile line.
+ *
+ * @example
+ * requireFloors(report, [percentileSamples(report, 'p95', 95)]) // needs 20
+ */
 export function percentileSamples(
   report: LoadReport,
   name: string,
@@ -88,7 +77,12 @@ export function percentileSamples(
   return latencySamples(report, name, percentileFloor(percentile), minSamples)
 }
 
-/** The samples of an error-rate line: every arrival. */
+/**
+ * The samples of an error-rate line: every arrival.
+ *
+ * @example
+ * requireFloors(report, [errorRateSamples(report, 0.01)]) // needs 100
+ */
 export function errorRateSamples(report: LoadReport, limit: number, minSamples?: number): LineSamples {
   return {
     what: `an error rate of ${limit}`,

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { PostgresService } from '@faultline/containers'
-import { FaultlineArgumentError, FaultlineError, formatCount, formatSeconds } from '@faultline/core'
+import {
+  describeValue,
+  FaultlineArgumentError,
+  FaultlineError,
+  formatCount,
+  formatSeconds,
+  optionalNumber,
+} from '@faultline/core'
 import { createProxy, onPostgres } from '@faultline/proxy'
 import pg from 'pg'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
@@ -72,7 +79,7 @@ function names(value: unknown, argument: string): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
     throw new FaultlineArgumentError(
       argument,
-      `must be an array of 'table.column' or 'column' names, got ${JSON.stringify(value)}`,
+      `expected an array of 'table.column' or 'column' names, got ${describeValue(value)}`,
     )
   }
 }
@@ -81,7 +88,7 @@ function checkOptions(options: AtomicityOptions | undefined): AtomicityOptions {
   if (!options || typeof options.service?.isolate !== 'function') {
     throw new FaultlineArgumentError(
       'options.service',
-      'must be a PostgreSQL service handle, e.g. { service: services.postgres(), … }',
+      `expected a PostgreSQL service handle, e.g. { service: services.postgres(), … }, got ${describeValue(options?.service)}`,
     )
   }
   const cut = options.cut
@@ -96,7 +103,7 @@ function checkOptions(options: AtomicityOptions | undefined): AtomicityOptions {
   if (!valid) {
     throw new FaultlineArgumentError(
       'options.cut',
-      `must be 'first-statement', { afterStatements: n } (n >= 1), 'commit' or 'in-flight-commit', got ${JSON.stringify(cut)}`,
+      `expected 'first-statement', { afterStatements: n } (n >= 1), 'commit' or 'in-flight-commit', got ${describeValue(cut)}`,
     )
   }
   if ((options.tables === undefined || options.tables.length === 0) && options.inspect === undefined) {
@@ -113,15 +120,12 @@ function checkOptions(options: AtomicityOptions | undefined): AtomicityOptions {
       'columns and ignoreColumns choose what is compared in options.tables; with options.inspect, select the columns in your query',
     )
   }
-  const timeout = options.backendExitTimeout
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-    throw new FaultlineArgumentError(
-      'options.backendExitTimeout',
-      `must be a positive number of ms, got ${timeout}`,
-    )
-  }
+  optionalNumber(options.backendExitTimeout, 'options.backendExitTimeout', { unit: 'ms', above: 0 })
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new FaultlineArgumentError('options.signal', 'must be an AbortSignal')
+    throw new FaultlineArgumentError(
+      'options.signal',
+      `expected an AbortSignal, got ${describeValue(options.signal)}`,
+    )
   }
   return options
 }

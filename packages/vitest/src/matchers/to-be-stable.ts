@@ -1,15 +1,9 @@
-import { FaultlineArgumentError, trend } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { checkFailureCount, checkNonNegative, checkSampleCount } from './limits.js'
-import { args } from './message.js'
-import {
-  amount,
-  type FailedSamplesOptions,
-  monitorMessage,
-  refuseFailedSamples,
-  sampling,
-  toMonitor,
-} from './monitor-input.js'
+import { checkNumber, describeValue, FaultlineArgumentError, trend } from '@faultline/core'
+import type { MatcherState } from 'vitest'
+import { checkFailureCount, checkSampleCount } from './limits.js'
+import type { VerdictResult } from './message.js'
+import type { FailedSamplesOptions } from './monitor-input.js'
+import { asMonitor, formatAmount, monitorVerdict, refuseFailedSamples } from './monitor-input.js'
 
 /** How much a stable series may grow over the sampled span. */
 export interface StabilityLimits extends FailedSamplesOptions {
@@ -28,18 +22,23 @@ export interface StabilityLimits extends FailedSamplesOptions {
  * @example
  * expect(await memory.stop()).toBeStable({ maxGrowth: 1024 * 1024 })
  */
-export function toBeStable(
-  this: MatcherState,
-  received: unknown,
-  limits: StabilityLimits,
-): SyncMatcherResult {
+export function toBeStable(this: MatcherState, received: unknown, limits: StabilityLimits): VerdictResult {
   if (typeof limits !== 'object' || limits === null) {
-    throw new FaultlineArgumentError('limits', 'must be an object such as { maxGrowth: 1024 * 1024 }')
+    throw new FaultlineArgumentError(
+      'limits',
+      `expected an object such as { maxGrowth: 1024 * 1024 }, got ${describeValue(limits)}`,
+    )
   }
-  checkNonNegative(limits.maxGrowth, 'limits.maxGrowth', "a number in the monitor's unit")
-  const minSamples = checkSampleCount(limits.minSamples, 'limits.minSamples', 2) ?? 10
+  checkNumber(limits.maxGrowth, 'limits.maxGrowth', { min: 0 })
+  const minSamples = checkSampleCount(limits.minSamples, 'limits.minSamples', 2)
   const maxFailures = checkFailureCount(limits.maxFailures, 'limits.maxFailures')
-  const monitor = toMonitor(received, 'toBeStable', minSamples)
+  const monitor = asMonitor(
+    received,
+    'toBeStable',
+    minSamples === undefined
+      ? { needed: 10, why: 'a trend over fewer follows its noise' }
+      : { needed: minSamples, why: 'minSamples' },
+  )
   refuseFailedSamples(
     monitor,
     'toBeStable',
@@ -48,23 +47,16 @@ export function toBeStable(
   )
   const t = trend(monitor.samples)
   const pass = t.growth <= limits.maxGrowth
-  const per = `${amount(t.slopePerSecond, monitor.unit)}/s`
-  return {
+  const allowed = formatAmount(limits.maxGrowth, monitor.unit)
+  const per = `${formatAmount(t.slopePerSecond, monitor.unit)}/s`
+  return monitorVerdict(this, monitor, maxFailures, {
+    matcher: 'toBeStable',
+    args: [limits],
     pass,
-    message: () =>
-      monitorMessage({
-        matcher: 'toBeStable',
-        args: args(limits),
-        isNot: this.isNot,
-        lines: [
-          `${monitor.name} trend ${t.growth < 0 ? 'fell' : 'rose'} ${amount(Math.abs(t.growth), monitor.unit)} (${per}, mean ${amount(t.mean, monitor.unit)}) ${pass ? '<=' : '>'} ${amount(limits.maxGrowth, monitor.unit)} allowed${pass ? `, expected a rise > ${amount(limits.maxGrowth, monitor.unit)}` : ''}`,
-          sampling(monitor, maxFailures),
-        ],
-        hints: pass
-          ? []
-          : ['a steady rise under a steady load is a leak: something is created per call and never released'],
-      }),
+    finding: `${monitor.name} trend ${t.growth < 0 ? 'fell' : 'rose'} ${formatAmount(Math.abs(t.growth), monitor.unit)} (${per}, mean ${formatAmount(t.mean, monitor.unit)}) ${pass ? '<=' : '>'} ${allowed} allowed`,
+    notExpected: `a rise > ${allowed}`,
+    hints: ['a steady rise under a steady load is a leak: something is created per call and never released'],
     actual: t.growth,
     expected: limits.maxGrowth,
-  }
+  })
 }

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RabbitMQService } from '@faultline/containers'
-import { FaultlineArgumentError, FaultlineError, formatCount, formatSeconds } from '@faultline/core'
+import {
+  checkFunction,
+  describeValue,
+  FaultlineArgumentError,
+  FaultlineError,
+  formatCount,
+  formatSeconds,
+  optionalNumber,
+} from '@faultline/core'
 import type { ChannelModel, GetMessage } from 'amqplib'
 import type { MatcherState, SyncMatcherResult } from 'vitest'
 import { countMessages, type QueueKind, queueKind, readClassic } from './dead-letter-queue.js'
@@ -62,22 +70,14 @@ function checkRef(received: unknown): DeadLetterQueueRef {
 }
 
 function checkExpectation(expected: DeadLetterExpectation) {
-  const within = expected.within ?? 5_000
-  if (!(Number.isFinite(within) && within > 0)) {
-    throw new FaultlineArgumentError('within', `must be a positive number of ms, got ${within}`)
-  }
-  const count = expected.count ?? 1
-  if (!(Number.isInteger(count) && count >= 1)) {
-    throw new FaultlineArgumentError('count', `must be a whole number >= 1, got ${count}`)
-  }
-  if (expected.match !== undefined && typeof expected.match !== 'function') {
-    throw new FaultlineArgumentError(
-      'match',
-      'must be a function of the message, e.g. (m) => m.properties.messageId === "poison"',
-    )
-  }
+  const within = optionalNumber(expected.within, 'within', { unit: 'ms', above: 0 }, 5_000)
+  const count = optionalNumber(expected.count, 'count', { integer: true, min: 1, unit: 'messages' }, 1)
+  checkFunction(expected.match, 'match', { optional: true })
   if (expected.signal !== undefined && !(expected.signal instanceof AbortSignal)) {
-    throw new FaultlineArgumentError('signal', 'must be an AbortSignal')
+    throw new FaultlineArgumentError(
+      'signal',
+      `expected an AbortSignal, got ${describeValue(expected.signal)}`,
+    )
   }
   return { within, count }
 }

@@ -28,18 +28,18 @@ function clientWithoutTimeout(url: string) {
 
 describe('.toFailFastWithin', () => {
   it('passes when a client with a 2 s timeout and a cockatiel breaker meets a black hole', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     await expect(clientWithTimeout(upstream.url, 2_000)).toFailFastWithin(3_000)
     expect(upstream.count).toBe(1)
   })
 
   it('passes for every one of several concurrent calls (the breaker opens, later calls fail at once)', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     await expect(clientWithTimeout(upstream.url, 300)).toFailFastWithin(2_000, { calls: 5 })
   })
 
   it('fails, without hanging the test, when the client has no timeout', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     const start = performance.now()
     const error = await expect(clientWithoutTimeout(upstream.url))
       .toFailFastWithin(1_000, { giveUpAfterMs: 1_500 })
@@ -54,7 +54,7 @@ describe('.toFailFastWithin', () => {
   })
 
   it('fails when the client times out, but later than the budget', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     const error = await expect(clientWithTimeout(upstream.url, 600))
       .toFailFastWithin(200)
       .catch((e: unknown) => e)
@@ -84,17 +84,17 @@ describe('.toFailFastWithin', () => {
       'received: toFailFastWithin expects a function of an AbortSignal',
     )
     await expect(expect(async () => {}).toFailFastWithin(-1)).rejects.toThrow(
-      'budgetMs: must be a duration in ms > 0, got -1',
+      'budgetMs: expected a number of ms > 0, got -1',
     )
     await expect(expect(async () => {}).toFailFastWithin(1_000, { giveUpAfterMs: 500 })).rejects.toThrow(
-      'options.giveUpAfterMs: must be at least the budget (1000 ms), got 500',
+      'options.giveUpAfterMs: expected a number of ms >= the budget (1000 ms): a call cannot be judged before its budget ends, got 500',
     )
   })
 })
 
 describe('.not.toFailFastWithin', () => {
   it('passes when the call hangs (and gives up on it at the limit)', async () => {
-    await using upstream = await startUpstream({ kind: 'black-hole' })
+    await using upstream = await startUpstream({ kind: 'blackHole' })
     await expect(clientWithoutTimeout(upstream.url)).not.toFailFastWithin(200, { giveUpAfterMs: 400 })
   })
 

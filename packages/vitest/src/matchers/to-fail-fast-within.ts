@@ -1,4 +1,5 @@
 import {
+  checkNumber,
   FaultlineArgumentError,
   formatCount,
   formatMs,
@@ -6,8 +7,8 @@ import {
   type Settlement,
 } from '@faultline/core'
 import type { MatcherState } from 'vitest'
-import { checkBudget, describeError, messageAbout, toCall } from './call-input.js'
-import { args } from './message.js'
+import { asCall, checkBudget, describeError } from './call-input.js'
+import { formatArgs, message } from './message.js'
 
 /** Options of `toFailFastWithin`. */
 export interface FailFastOptions {
@@ -34,7 +35,7 @@ function slowest(list: readonly Settlement[]): number {
  * `received` is a function of an AbortSignal (or a promise, timed from the assertion).
  *
  * @example
- * await using upstream = await startUpstream({ kind: 'black-hole' })
+ * await using upstream = await startUpstream({ kind: 'blackHole' })
  * await expect((signal) => llm.complete('hi', { signal })).toFailFastWithin(2_500)
  */
 export async function toFailFastWithin(
@@ -44,13 +45,7 @@ export async function toFailFastWithin(
   options: FailFastOptions = {},
 ): Promise<{ pass: boolean; message: () => string; actual: number; expected: number }> {
   checkBudget(budgetMs, 'budgetMs')
-  const calls = options.calls ?? 1
-  if (!Number.isInteger(calls) || calls < 1 || calls > 10_000) {
-    throw new FaultlineArgumentError(
-      'options.calls',
-      `must be an integer 1-10,000, got ${String(options.calls)}`,
-    )
-  }
+  const calls = checkNumber(options.calls ?? 1, 'options.calls', { integer: true, min: 1, max: 10_000 })
   const giveUpAfterMs = checkBudget(
     options.giveUpAfterMs ?? budgetMs + Math.max(500, budgetMs / 2),
     'options.giveUpAfterMs',
@@ -58,10 +53,10 @@ export async function toFailFastWithin(
   if (giveUpAfterMs < budgetMs) {
     throw new FaultlineArgumentError(
       'options.giveUpAfterMs',
-      `must be at least the budget (${budgetMs} ms), got ${giveUpAfterMs}: a call cannot be judged before its budget ends`,
+      `expected a number of ms >= the budget (${budgetMs} ms): a call cannot be judged before its budget ends, got ${giveUpAfterMs}`,
     )
   }
-  const call = toCall(received, 'toFailFastWithin', calls === 1)
+  const call = asCall(received, 'toFailFastWithin', { allowPromise: calls === 1 })
   const settled = await Promise.all(
     Array.from({ length: calls }, () => measureSettle(call, { giveUpAfterMs })),
   )
@@ -107,12 +102,13 @@ export async function toFailFastWithin(
   return {
     pass,
     message: () =>
-      messageAbout('call', {
+      message({
+        subject: 'call',
         matcher: 'toFailFastWithin',
-        args: args(budgetMs, Object.keys(options).length === 0 ? undefined : options),
+        args: formatArgs(budgetMs, Object.keys(options).length === 0 ? undefined : options),
         isNot: this.isNot,
         lines,
-        ...(pass ? {} : { hints }),
+        hints: pass ? [] : hints,
       }),
     actual: slowest(settled),
     expected: budgetMs,

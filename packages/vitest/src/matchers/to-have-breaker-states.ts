@@ -1,7 +1,7 @@
-import { FaultlineArgumentError, formatCount, formatMs } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
+import { describeValue, FaultlineArgumentError, formatCount, formatMs } from '@faultline/core'
+import type { MatcherState } from 'vitest'
 import type { BreakerState, BreakerTransition } from '../breaker.js'
-import { messageAbout } from './call-input.js'
+import { type VerdictResult, verdict } from './message.js'
 
 const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'isolated']
 
@@ -21,7 +21,7 @@ export function toHaveBreakerStates(
   this: MatcherState,
   received: unknown,
   expected: readonly BreakerState[],
-): SyncMatcherResult {
+): VerdictResult {
   const observer = received as ObserverLike | null
   if (typeof observer?.transitions !== 'function') {
     throw new FaultlineArgumentError(
@@ -32,7 +32,7 @@ export function toHaveBreakerStates(
   if (!Array.isArray(expected) || expected.some((s) => !STATES.includes(s))) {
     throw new FaultlineArgumentError(
       'expected',
-      `must be an array of ${STATES.join(', ')}, got ${JSON.stringify(expected)}`,
+      `expected an array of ${STATES.map((x) => `'${x}'`).join(', ')}, got ${describeValue(expected)}`,
     )
   }
   const transitions = observer.transitions()
@@ -45,21 +45,18 @@ export function toHaveBreakerStates(
   const went = `${name} went ${seen.join(' -> ')} (${formatCount(changes)} ${changes === 1 ? 'change' : 'changes'} over ${formatMs(last - start)})`
   const timing = `states at: ${transitions.map((t) => `${t.state} +${formatMs(t.at - start)}`).join(', ')}`
   const { where, hint } = divergence(seen, expected)
-  return {
+  return verdict(this, {
+    matcher: 'toHaveBreakerStates',
+    subject: 'breaker',
+    args: `[${expected.map((x) => `'${x}'`).join(', ')}]`,
     pass,
-    message: () =>
-      messageAbout('breaker', {
-        matcher: 'toHaveBreakerStates',
-        args: `[${expected.map((x) => `'${x}'`).join(', ')}]`,
-        isNot: this.isNot,
-        lines: pass
-          ? [`${went}, expected any other sequence`, timing]
-          : [went, `expected ${expected.join(' -> ')}: ${where}`, timing],
-        hints: pass || hint === undefined ? [] : [hint],
-      }),
+    finding: went,
+    notExpected: 'any other sequence',
+    lines: pass ? [timing] : [`expected ${expected.join(' -> ')}: ${where}`, timing],
+    hints: hint === undefined ? [] : [hint],
     actual: seen,
     expected,
-  }
+  })
 }
 
 /** Where the observed sequence leaves the expected one, and the usual cause of leaving it there. */

@@ -1,16 +1,10 @@
 import { formatCount, formatRatio } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { errorKinds } from './error-kinds.js'
-import { checkRatio } from './limits.js'
-import { args, meets, message, opposite, samples, versus } from './message.js'
-import { countedLines } from './outcomes.js'
-import {
-  checkSampleOptions,
-  errorRateSamples,
-  requireFloors,
-  type SampleOptions,
-  toReport,
-} from './report-input.js'
+import type { MatcherState } from 'vitest'
+import { requireFloors } from './floors.js'
+import { checkErrorRate } from './limits.js'
+import { formatArgs, formatSamples, meets, opposite, type VerdictResult, verdict, versus } from './message.js'
+import { countedLines, errorKinds } from './outcomes.js'
+import { asReport, checkSampleOptions, errorRateSamples, type SampleOptions } from './report-input.js'
 
 /**
  * Passes when errors / arrivals is at or below `limit` (0.01 is 1 %; 0 means no error at all). Dropped
@@ -26,29 +20,23 @@ export function toHaveErrorRateBelow(
   received: unknown,
   limit: number,
   options?: SampleOptions,
-): SyncMatcherResult {
-  const report = toReport(received, 'toHaveErrorRateBelow')
-  checkRatio(limit, 'limit')
+): VerdictResult {
+  const report = asReport(received, 'toHaveErrorRateBelow')
+  checkErrorRate(limit, 'limit')
   const line = errorRateSamples(report, limit, checkSampleOptions(options))
   requireFloors(report, [line])
   const measured = report.errorRate
   const pass = meets(measured, limit, 'ceiling')
-  const finding = `error rate ${versus(measured, limit, 'ceiling', formatRatio)}: ${formatCount(report.errors)} errors in ${samples(report, report.count, line.floor.needed)}`
   const kinds = errorKinds(report)
-  return {
+  return verdict(this, {
+    matcher: 'toHaveErrorRateBelow',
+    args: formatArgs(limit, options),
     pass,
-    message: () =>
-      message({
-        matcher: 'toHaveErrorRateBelow',
-        args: args(limit, options),
-        isNot: this.isNot,
-        lines: [
-          pass ? `${finding}, expected ${opposite('ceiling')} ${formatRatio(limit)}` : finding,
-          ...countedLines(report, 'counted as errors'),
-        ],
-        ...(kinds === '' ? {} : { hints: [`errors by kind: ${kinds}`] }),
-      }),
+    finding: `error rate ${versus(measured, limit, 'ceiling', formatRatio)}: ${formatCount(report.errors)} errors in ${formatSamples(report, report.count, line.floor.needed)}`,
+    notExpected: `${opposite('ceiling')} ${formatRatio(limit)}`,
+    lines: countedLines(report, 'counted as errors'),
+    hints: kinds === '' ? [] : [`errors by kind: ${kinds}`],
     actual: measured,
     expected: limit,
-  }
+  })
 }

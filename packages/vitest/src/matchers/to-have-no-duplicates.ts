@@ -1,6 +1,7 @@
 import { describeValue, formatCount } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { checked, historyMessage, outcomes, some, toHistory } from './history-input.js'
+import type { MatcherState } from 'vitest'
+import { formatSome, type HistoryProblem, judgeHistory } from './history-input.js'
+import type { VerdictResult } from './message.js'
 
 /**
  * Passes when no value is read more times than its writes can explain, and nothing appears that was never
@@ -15,47 +16,31 @@ export function toHaveNoDuplicates(
   this: MatcherState,
   received: unknown,
   finalRead: Iterable<unknown>,
-): SyncMatcherResult {
-  const history = toHistory(received, 'toHaveNoDuplicates')
-  const result = checked(history, finalRead, 'toHaveNoDuplicates')
-  const pass = result.duplicated.length === 0 && result.unexpected.length === 0
-  const lines = pass
-    ? [
-        `each of the ${formatCount(result.counts.read)} values read was written, none more times than its ${formatCount(result.counts.writes)} writes explain`,
-        `history: ${outcomes(result)}`,
-      ]
-    : [
-        ...(result.duplicated.length > 0
-          ? [
-              `${formatCount(result.duplicated.length)} values read more than once: ${some(
-                result.duplicated,
-                (d) =>
-                  `${describeValue(d.value)} x${d.times}${d.atMost > 1 ? ` (at most ${d.atMost} writes)` : ''}`,
-              )}`,
-            ]
-          : []),
-        ...(result.unexpected.length > 0
-          ? [
-              `${formatCount(result.unexpected.length)} values read that no write attempted: ${some(result.unexpected)}`,
-            ]
-          : []),
-        `history: ${outcomes(result)}`,
-      ]
-  return {
-    pass,
-    message: () =>
-      historyMessage({
-        matcher: 'toHaveNoDuplicates',
-        args: 'finalRead',
-        isNot: this.isNot,
-        lines,
-        hints: pass
-          ? []
-          : [
-              'retries need an idempotency key (a unique id per logical write, ON CONFLICT DO NOTHING / message ids)',
-            ],
-      }),
-    actual: result.duplicated.map((d) => d.value),
-    expected: [],
-  }
+): VerdictResult {
+  return judgeHistory(this, 'toHaveNoDuplicates', received, finalRead, (result) => {
+    const idempotency =
+      'retries need an idempotency key (a unique id per logical write, ON CONFLICT DO NOTHING / message ids)'
+    const problems: HistoryProblem[] = []
+    if (result.duplicated.length > 0) {
+      const times = (d: (typeof result.duplicated)[number]) =>
+        `${describeValue(d.value)} x${d.times}${d.atMost > 1 ? ` (at most ${d.atMost} writes)` : ''}`
+      problems.push({
+        finding: `${formatCount(result.duplicated.length)} values read more than once: ${formatSome(result.duplicated, times)}`,
+        hint: idempotency,
+      })
+    }
+    if (result.unexpected.length > 0) {
+      problems.push({
+        finding: `${formatCount(result.unexpected.length)} values read that no write attempted: ${formatSome(result.unexpected)}`,
+        hint: idempotency,
+      })
+    }
+    return {
+      passed: `each of the ${formatCount(result.counts.read)} values read was written, none more times than its ${formatCount(result.counts.writes)} writes explain`,
+      notExpected: 'a value read more often than written',
+      problems,
+      actual: result.duplicated.map((d) => d.value),
+      expected: [],
+    }
+  })
 }

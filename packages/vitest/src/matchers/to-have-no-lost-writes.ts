@@ -1,6 +1,7 @@
 import { describeValue, formatCount } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { checked, historyMessage, outcomes, some, toHistory } from './history-input.js'
+import type { MatcherState } from 'vitest'
+import { formatSome, type HistoryProblem, judgeHistory } from './history-input.js'
+import type { VerdictResult } from './message.js'
 
 /**
  * Passes when every acknowledged write of the history is in the final read, judged per operation: a write
@@ -18,58 +19,31 @@ export function toHaveNoLostWrites(
   this: MatcherState,
   received: unknown,
   finalRead: Iterable<unknown>,
-): SyncMatcherResult {
-  const history = toHistory(received, 'toHaveNoLostWrites')
-  const result = checked(history, finalRead, 'toHaveNoLostWrites')
-  const lost = result.lost.length > 0
-  const lied = result.failedButPresent.length > 0
-  const pass = !lost && !lied
-  const lines = pass
-    ? [
-        `all ${formatCount(result.counts.acknowledged)} acknowledged writes are in the final read`,
-        `history: ${outcomes(result)}`,
-      ]
-    : [
-        ...(lost
-          ? [
-              `${formatCount(result.lost.length)} of ${formatCount(result.counts.acknowledged)} acknowledged writes lost (missing from the final read): ${some(
-                result.lostByValue,
-                (l) =>
-                  l.atLeast === 1
-                    ? describeValue(l.value)
-                    : `${describeValue(l.value)} (read ${l.times}, acknowledged ${l.atLeast})`,
-              )}`,
-            ]
-          : []),
-        ...(lied
-          ? [
-              `${formatCount(result.failedButPresent.length)} values present although every attempt to write them failed: ${some(result.failedButPresent)}`,
-            ]
-          : []),
-        `history: ${outcomes(result)}`,
-      ]
-  return {
-    pass,
-    message: () =>
-      historyMessage({
-        matcher: 'toHaveNoLostWrites',
-        args: 'finalRead',
-        isNot: this.isNot,
-        lines,
-        hints: [
-          ...(lost
-            ? [
-                'an acknowledged write must survive: acknowledge only after COMMIT / the publisher confirm, and make it durable (persistent messages, durable queues)',
-              ]
-            : []),
-          ...(lied
-            ? [
-                'a write reported as failed happened: an error that may come after the work (a timeout, a cut connection) is indeterminate — record it so with record(value, write, { classify })',
-              ]
-            : []),
-        ],
-      }),
-    actual: result.lost,
-    expected: [],
-  }
+): VerdictResult {
+  return judgeHistory(this, 'toHaveNoLostWrites', received, finalRead, (result) => {
+    const problems: HistoryProblem[] = []
+    if (result.lost.length > 0) {
+      const lost = (l: (typeof result.lostByValue)[number]) =>
+        l.atLeast === 1
+          ? describeValue(l.value)
+          : `${describeValue(l.value)} (read ${l.times}, acknowledged ${l.atLeast})`
+      problems.push({
+        finding: `${formatCount(result.lost.length)} of ${formatCount(result.counts.acknowledged)} acknowledged writes lost (missing from the final read): ${formatSome(result.lostByValue, lost)}`,
+        hint: 'an acknowledged write must survive: acknowledge only after COMMIT / the publisher confirm, and make it durable (persistent messages, durable queues)',
+      })
+    }
+    if (result.failedButPresent.length > 0) {
+      problems.push({
+        finding: `${formatCount(result.failedButPresent.length)} values present although every attempt to write them failed: ${formatSome(result.failedButPresent)}`,
+        hint: 'a write reported as failed happened: an error that may come after the work (a timeout, a cut connection) is indeterminate — record it so with record(value, write, { classify })',
+      })
+    }
+    return {
+      passed: `all ${formatCount(result.counts.acknowledged)} acknowledged writes are in the final read`,
+      notExpected: 'a lost write',
+      problems,
+      actual: result.lost,
+      expected: [],
+    }
+  })
 }

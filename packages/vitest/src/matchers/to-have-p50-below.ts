@@ -1,5 +1,5 @@
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { args } from './message.js'
+import type { MatcherState } from 'vitest'
+import { formatArgs, type VerdictResult } from './message.js'
 import type { SampleOptions } from './report-input.js'
 import { judgePercentile } from './to-have-percentile-below.js'
 
@@ -14,6 +14,6 @@ export function toHaveP50Below(
   received: unknown,
   limitMs: number,
   options?: SampleOptions,
-): SyncMatcherResult {
-  return judgePercentile('toHaveP50Below', args(limitMs, options), this.isNot, received, 50, limitMs, options)
+): VerdictResult {
+  return judgePercentile(this, 'toHaveP50Below', formatArgs(limitMs, options), received, 50, limitMs, options)
 }

@@ -68,10 +68,10 @@ describe('.toHavePercentileBelow', () => {
       'percentile: expected a number from 0 to 100, got 101',
     )
     expect(() => expect(reportOf(100)).toHaveP95Below(-1)).toThrowError(
-      'limitMs: must be a latency in ms >= 0',
+      'limitMs: expected a number of ms >= 0',
     )
     expect(() => expect({ p95: 3 }).toHaveP95Below(10)).toThrowError(
-      'received: toHaveP95Below expects a LoadReport (from load(), httpLoad() or report.tag()), got an object',
+      'received: toHaveP95Below expects a LoadReport (from load(), httpLoad() or report.tag()), got {"p95":3}',
     )
   })
 })
@@ -108,12 +108,12 @@ describe('.toHavePercentileBelow: one strictness rule, drops, limits', () => {
     const report = reportOf(100)
     for (const limit of [undefined, Number.NaN, Number.POSITIVE_INFINITY, -1]) {
       expect(() => expect(report).toHaveP50Below(limit as never), String(limit)).toThrow(
-        /^limitMs: must be a latency in ms >= 0/,
+        /^limitMs: expected a number of ms >= 0/,
       )
     }
     for (const minSamples of [0, -1, 1.5, Number.NaN]) {
       expect(() => expect(report).toHaveP50Below(500, { minSamples }), String(minSamples)).toThrow(
-        /^options\.minSamples: must be a whole number of samples >= 1/,
+        /^options\.minSamples: expected an integer >= 1 \(samples\)/,
       )
     }
   })
@@ -180,8 +180,8 @@ describe('types', () => {
   it('are merged into Vitest’s expect, and wrong arguments do not compile', () => {
     const report = reportOf(100)
     // @ts-expect-error a limit is a number of ms, not a string
-    expect(() => expect(report).toHaveP95Below('500')).toThrowError('limitMs: must be a latency in ms >= 0')
+    expect(() => expect(report).toHaveP95Below('500')).toThrowError('limitMs: expected a number of ms >= 0')
     // @ts-expect-error toMeetSLO lines are known keys
-    expect(() => expect(report).toMeetSLO({ p98: 1 })).toThrowError('slo.p98: is not an SLO line')
+    expect(() => expect(report).toMeetSLO({ p98: 1 })).toThrowError('slo.p98: expected an SLO line')
   })
 })

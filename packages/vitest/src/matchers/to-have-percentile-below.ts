@@ -1,15 +1,19 @@
 import { checkPercentile, formatCount, formatMs, type LoadReport, percentileName } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
+import type { MatcherState } from 'vitest'
+import { requireFloors } from './floors.js'
 import { checkMs } from './limits.js'
-import { args, latency, meets, message, opposite, samples, versus } from './message.js'
-import { arrivalPercentile, countedLines } from './outcomes.js'
 import {
-  checkSampleOptions,
-  percentileSamples,
-  requireFloors,
-  type SampleOptions,
-  toReport,
-} from './report-input.js'
+  formatArgs,
+  formatLatency,
+  formatSamples,
+  meets,
+  opposite,
+  type VerdictResult,
+  verdict,
+  versus,
+} from './message.js'
+import { arrivalPercentile, countedLines } from './outcomes.js'
+import { asReport, checkSampleOptions, percentileSamples, type SampleOptions } from './report-input.js'
 
 /**
  * The interval of the series where the percentile was worst, as a hint (p50, p95 and p99 are in the
@@ -34,15 +38,15 @@ function worstInterval(report: LoadReport, percentile: number): string | undefin
 
 /** Shared by `toHavePercentileBelow` and its p50 / p95 / p99 sugar. */
 export function judgePercentile(
+  state: MatcherState,
   matcher: string,
   matcherArgs: string,
-  isNot: boolean,
   received: unknown,
   percentile: number,
   limitMs: number,
   options?: SampleOptions,
-): SyncMatcherResult {
-  const report = toReport(received, matcher)
+): VerdictResult {
+  const report = asReport(received, matcher)
   checkPercentile(percentile, 'percentile')
   checkMs(limitMs, 'limitMs')
   const name = percentileName(percentile)
@@ -50,25 +54,18 @@ export function judgePercentile(
   requireFloors(report, [line])
   const measured = arrivalPercentile(report, percentile)
   const pass = meets(measured, limitMs, 'ceiling')
-  const finding = `${name} ${versus(measured, limitMs, 'ceiling', latency)} over ${samples(report, line.have, line.floor.needed)}`
-  const counted = countedLines(report, 'counted above the budget')
   const worst = worstInterval(report, percentile)
-  return {
+  return verdict(state, {
+    matcher,
+    args: matcherArgs,
     pass,
-    message: () =>
-      message({
-        matcher,
-        args: matcherArgs,
-        isNot,
-        lines: [
-          pass ? `${finding}, expected ${name} ${opposite('ceiling')} ${formatMs(limitMs)}` : finding,
-          ...counted,
-        ],
-        ...(pass || worst === undefined ? {} : { hints: [worst] }),
-      }),
+    finding: `${name} ${versus(measured, limitMs, 'ceiling', formatLatency)} over ${formatSamples(report, line.have, line.floor.needed)}`,
+    notExpected: `${name} ${opposite('ceiling')} ${formatMs(limitMs)}`,
+    lines: countedLines(report, 'counted above the budget'),
+    hints: worst === undefined ? [] : [worst],
     actual: measured,
     expected: limitMs,
-  }
+  })
 }
 
 /**
@@ -86,11 +83,11 @@ export function toHavePercentileBelow(
   percentile: number,
   limitMs: number,
   options?: SampleOptions,
-): SyncMatcherResult {
+): VerdictResult {
   return judgePercentile(
+    this,
     'toHavePercentileBelow',
-    args(percentile, limitMs, options),
-    this.isNot,
+    formatArgs(percentile, limitMs, options),
     received,
     percentile,
     limitMs,

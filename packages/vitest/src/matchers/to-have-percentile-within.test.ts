@@ -96,11 +96,13 @@ describe('.toHavePercentileWithin', () => {
     for (const factor of [undefined, Number.NaN, -1, Number.POSITIVE_INFINITY]) {
       expect(() =>
         expect(report).toHavePercentileWithin(95, { factor: factor as never, of: report }),
-      ).toThrow(/^options\.factor: must be a positive number/)
+      ).toThrow(/^options\.factor: expected a number > 0/)
     }
-    expect(() => expect(report).toHavePercentileWithin(95, undefined as never)).toThrow(/^options: must be/)
+    expect(() => expect(report).toHavePercentileWithin(95, undefined as never)).toThrow(
+      /^options: expected \{ factor, of: baseline \}/,
+    )
     expect(() => expect(report).toHavePercentileWithin(95, { factor: 2, of: report, minSamples: 0 })).toThrow(
-      /^options\.minSamples: must be a whole number/,
+      /^options\.minSamples: expected an integer >= 1/,
     )
   })
 })

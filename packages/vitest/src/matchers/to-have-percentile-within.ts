@@ -1,21 +1,17 @@
 import {
+  checkNumber,
   checkPercentile,
   FaultlineArgumentError,
   FaultlineError,
   formatCount,
   percentileName,
 } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
+import type { MatcherState } from 'vitest'
+import { requireFloors } from './floors.js'
 import { checkOptions } from './limits.js'
-import { latency, meets, message, relation, samples } from './message.js'
+import { formatLatency, formatSamples, meets, relation, type VerdictResult, verdict } from './message.js'
 import { arrivalPercentile, countedLines } from './outcomes.js'
-import {
-  checkSampleOptions,
-  percentileSamples,
-  requireFloors,
-  type SampleOptions,
-  toReport,
-} from './report-input.js'
+import { asReport, checkSampleOptions, percentileSamples, type SampleOptions } from './report-input.js'
 
 /** The baseline a percentile is compared with, and by how much it may grow. */
 export interface WithinOptions extends SampleOptions {
@@ -39,23 +35,17 @@ export function toHavePercentileWithin(
   received: unknown,
   percentile: number,
   options: WithinOptions,
-): SyncMatcherResult {
-  const report = toReport(received, 'toHavePercentileWithin')
+): VerdictResult {
+  const report = asReport(received, 'toHavePercentileWithin')
   checkPercentile(percentile, 'percentile')
   if (checkOptions(options, 'options') === undefined) {
     throw new FaultlineArgumentError(
       'options',
-      'must be { factor, of: baseline }, e.g. { factor: 1.5, of: baseline }',
+      'expected { factor, of: baseline }, e.g. { factor: 1.5, of: baseline }, got undefined',
     )
   }
-  const factor: unknown = options.factor
-  if (typeof factor !== 'number' || !(Number.isFinite(factor) && factor > 0)) {
-    throw new FaultlineArgumentError(
-      'options.factor',
-      `must be a positive number such as 1.5, got ${String(factor)}`,
-    )
-  }
-  const baseline = toReport(options.of, 'toHavePercentileWithin (options.of)')
+  const factor = checkNumber(options.factor, 'options.factor', { above: 0 })
+  const baseline = asReport(options.of, 'toHavePercentileWithin (options.of)')
   const min = checkSampleOptions(options)
   const name = percentileName(percentile)
   const line = percentileSamples(report, name, percentile, min)
@@ -78,22 +68,19 @@ export function toHavePercentileWithin(
       : base > 0
         ? `${(measured / base).toFixed(2)} x`
         : 'baseline 0 ms'
-  return {
+  return verdict(this, {
+    matcher: 'toHavePercentileWithin',
+    args: `${percentile}, { factor: ${factor}, of: baseline }`,
     pass,
-    message: () =>
-      message({
-        matcher: 'toHavePercentileWithin',
-        args: `${percentile}, { factor: ${factor}, of: baseline }`,
-        isNot: this.isNot,
-        lines: [
-          `${name} ${latency(measured)} ${relation(measured, limit, 'ceiling')} ${factor} x baseline ${name} ${latency(base)} = ${latency(limit)} (${ratio})${pass ? `, expected > ${latency(limit)}` : ''}`,
-          `measured over ${samples(report, line.have, line.floor.needed)}`,
-          ...countedLines(report, 'counted above the budget'),
-          `baseline over ${samples(baseline, baseLine.have, baseLine.floor.needed)}`,
-          ...countedLines(baseline, 'counted above its latencies').map((l) => `baseline: ${l}`),
-        ],
-      }),
+    finding: `${name} ${formatLatency(measured)} ${relation(measured, limit, 'ceiling')} ${factor} x baseline ${name} ${formatLatency(base)} = ${formatLatency(limit)} (${ratio})`,
+    notExpected: `> ${formatLatency(limit)}`,
+    lines: [
+      `measured over ${formatSamples(report, line.have, line.floor.needed)}`,
+      ...countedLines(report, 'counted above the budget'),
+      `baseline over ${formatSamples(baseline, baseLine.have, baseLine.floor.needed)}`,
+      ...countedLines(baseline, 'counted above its latencies').map((l) => `baseline: ${l}`),
+    ],
     actual: measured,
     expected: limit,
-  }
+  })
 }

@@ -27,7 +27,7 @@ describe('.toHaveThroughputAtLeast', () => {
 
   it('rejects a negative limit, naming it', () => {
     expect(() => expect(reportOf(1, 1000)).toHaveThroughputAtLeast(-1)).toThrowError(
-      'perSecond: must be a number of calls per second > 0 (0 would pass any run), got -1',
+      'perSecond: expected a number of calls per second > 0 (0 would pass any run), got -1',
     )
   })
 })
@@ -64,7 +64,7 @@ describe('.toHaveThroughputAtLeast: floors, drops, limits', () => {
       expect(
         () => expect(reportOf(1000, 10_000)).toHaveThroughputAtLeast(limit as never),
         String(limit),
-      ).toThrow(/^perSecond: must be a number of calls per second > 0/)
+      ).toThrow(/^perSecond: expected a number of calls per second > 0/)
     }
   })
 })

@@ -1,10 +1,10 @@
 import { FaultlineError, formatCount, formatRate, formatSeconds, type LoadReport } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
+import type { MatcherState } from 'vitest'
 import { THROUGHPUT_CALLS_FLOOR, throughputWindowFloorMs } from './floors.js'
 import { checkRate } from './limits.js'
-import { args, meets, message, opposite, versus, where } from './message.js'
+import { formatArgs, formatWindow, meets, opposite, type VerdictResult, verdict, versus } from './message.js'
 import { countedLines } from './outcomes.js'
-import { toReport } from './report-input.js'
+import { asReport } from './report-input.js'
 
 /** Throws `TOO_FEW_SAMPLES` unless the report's window is long enough to judge `perSecond`. */
 export function requireThroughputWindow(report: LoadReport, perSecond: number, what = 'throughput'): void {
@@ -13,7 +13,7 @@ export function requireThroughputWindow(report: LoadReport, perSecond: number, w
   if (spanMs >= needed) return
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
-    `${what} of ${formatRate(perSecond)} needs at least ${formatSeconds(needed)} s of load (1 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the load ran ${formatSeconds(spanMs)} s (${where(report)}). Run the load longer.`,
+    `${what} of ${formatRate(perSecond)} needs at least ${formatSeconds(needed)} s of load (1 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the load ran ${formatSeconds(spanMs)} s (${formatWindow(report)}). Run the load longer.`,
   )
 }
 
@@ -24,7 +24,7 @@ export function requireThroughputWindow(report: LoadReport, perSecond: number, w
 export function throughputFinding(report: LoadReport, perSecond: number): string {
   const of = report.completed === report.count ? '' : ` of ${formatCount(report.count)}`
   const tag = report.tagName === undefined ? '' : ` tagged ${report.tagName}`
-  return `${formatCount(report.completed)}${of} ${report.unit}${tag} completed in ${formatSeconds(report.activeMs)} s (floor ${formatSeconds(throughputWindowFloorMs(perSecond))} s, ${where(report)})`
+  return `${formatCount(report.completed)}${of} ${report.unit}${tag} completed in ${formatSeconds(report.activeMs)} s (floor ${formatSeconds(throughputWindowFloorMs(perSecond))} s, ${formatWindow(report)})`
 }
 
 /**
@@ -38,26 +38,20 @@ export function toHaveThroughputAtLeast(
   this: MatcherState,
   received: unknown,
   perSecond: number,
-): SyncMatcherResult {
-  const report = toReport(received, 'toHaveThroughputAtLeast')
+): VerdictResult {
+  const report = asReport(received, 'toHaveThroughputAtLeast')
   checkRate(perSecond, 'perSecond')
   requireThroughputWindow(report, perSecond)
   const measured = report.throughput
   const pass = meets(measured, perSecond, 'floor')
-  const finding = `throughput ${versus(measured, perSecond, 'floor', formatRate)}: ${throughputFinding(report, perSecond)}`
-  return {
+  return verdict(this, {
+    matcher: 'toHaveThroughputAtLeast',
+    args: formatArgs(perSecond),
     pass,
-    message: () =>
-      message({
-        matcher: 'toHaveThroughputAtLeast',
-        args: args(perSecond),
-        isNot: this.isNot,
-        lines: [
-          pass ? `${finding}, expected ${opposite('floor')} ${formatRate(perSecond)}` : finding,
-          ...countedLines(report, 'not completed'),
-        ],
-      }),
+    finding: `throughput ${versus(measured, perSecond, 'floor', formatRate)}: ${throughputFinding(report, perSecond)}`,
+    notExpected: `${opposite('floor')} ${formatRate(perSecond)}`,
+    lines: countedLines(report, 'not completed'),
     actual: measured,
     expected: perSecond,
-  }
+  })
 }

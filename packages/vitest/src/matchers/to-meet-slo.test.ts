@@ -50,12 +50,12 @@ describe('.toMeetSLO', () => {
 
   it('rejects an unknown line or a bad budget, naming it', () => {
     expect(() => expect(reportOf(1, 0)).toMeetSLO({ p95: 1, p98: 3 } as never)).toThrowError(
-      /^slo\.p98: is not an SLO line; use p50, p90, p95, p99, p999/,
+      /^slo\.p98: expected an SLO line, one of p50, p90, p95, p99, p999/,
     )
     expect(() => expect(reportOf(1, 0)).toMeetSLO({ errorRate: 2 })).toThrowError(
-      'slo.errorRate: must be a ratio',
+      'slo.errorRate: expected a ratio',
     )
-    expect(() => expect(reportOf(1, 0)).toMeetSLO({})).toThrowError('slo: give at least one line')
+    expect(() => expect(reportOf(1, 0)).toMeetSLO({})).toThrowError('slo: expected at least one line')
   })
 })
 

@@ -1,4 +1,5 @@
 import {
+  describeValue,
   FaultlineArgumentError,
   formatCount,
   formatRate,
@@ -6,20 +7,20 @@ import {
   formatSeconds,
   type LoadReport,
 } from '@faultline/core'
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { errorKinds } from './error-kinds.js'
-import { maxFloor, meanFloor, throughputWindowFloorMs } from './floors.js'
-import { checkMs, checkRate, checkRatio, checkSampleCount } from './limits.js'
-import { args, latency, meets, message, samples, versus } from './message.js'
-import { arrivalMax, arrivalMean, arrivalPercentile, countedLines } from './outcomes.js'
+import type { MatcherState } from 'vitest'
+import { type LineSamples, maxFloor, meanFloor, requireFloors, throughputWindowFloorMs } from './floors.js'
+import { checkErrorRate, checkMs, checkRate, checkSampleCount } from './limits.js'
 import {
-  errorRateSamples,
-  type LineSamples,
-  latencySamples,
-  percentileSamples,
-  requireFloors,
-  toReport,
-} from './report-input.js'
+  formatArgs,
+  formatLatency,
+  formatSamples,
+  meets,
+  message,
+  type VerdictResult,
+  versus,
+} from './message.js'
+import { arrivalMax, arrivalMean, arrivalPercentile, countedLines, errorKinds } from './outcomes.js'
+import { asReport, errorRateSamples, latencySamples, percentileSamples } from './report-input.js'
 import { requireThroughputWindow } from './to-have-throughput-at-least.js'
 
 /**
@@ -54,7 +55,7 @@ const KEYS = new Set([...Object.keys(LATENCIES), 'mean', 'max', 'errorRate', 'th
 function latencyLine(name: string, measured: number, budget: number, line: LineSamples): SloLine {
   return {
     met: meets(measured, budget, 'ceiling'),
-    text: `${name} ${versus(measured, budget, 'ceiling', latency)} (${formatCount(line.have)} samples, floor ${formatCount(line.floor.needed)})`,
+    text: `${name} ${versus(measured, budget, 'ceiling', formatLatency)} (${formatCount(line.have)} samples, floor ${formatCount(line.floor.needed)})`,
     samples: line,
   }
 }
@@ -98,20 +99,23 @@ function lines(report: LoadReport, slo: SloLimits): SloLine[] {
 
 function checkSlo(slo: unknown): SloLimits {
   if (typeof slo !== 'object' || slo === null) {
-    throw new FaultlineArgumentError('slo', 'must be an object such as { p95: 500, errorRate: 0.01 }')
+    throw new FaultlineArgumentError(
+      'slo',
+      `expected an object such as { p95: 500, errorRate: 0.01 }, got ${describeValue(slo)}`,
+    )
   }
   const entries = Object.entries(slo)
   for (const [key, value] of entries) {
     if (!KEYS.has(key)) {
-      throw new FaultlineArgumentError(`slo.${key}`, `is not an SLO line; use ${[...KEYS].join(', ')}`)
+      throw new FaultlineArgumentError(`slo.${key}`, `expected an SLO line, one of ${[...KEYS].join(', ')}`)
     }
-    if (key === 'errorRate') checkRatio(value, 'slo.errorRate')
+    if (key === 'errorRate') checkErrorRate(value, 'slo.errorRate')
     else if (key === 'throughput') checkRate(value, 'slo.throughput')
     else if (key === 'minSamples') checkSampleCount(value, 'slo.minSamples')
     else checkMs(value, `slo.${key}`)
   }
   if (entries.every(([key]) => key === 'minSamples')) {
-    throw new FaultlineArgumentError('slo', 'give at least one line, e.g. { p95: 500, errorRate: 0.01 }')
+    throw new FaultlineArgumentError('slo', 'expected at least one line, e.g. { p95: 500, errorRate: 0.01 }')
   }
   return slo as SloLimits
 }
@@ -125,8 +129,8 @@ function checkSlo(slo: unknown): SloLimits {
  * expect(report).toMeetSLO({ p95: 500, p99: 1_000, errorRate: 0.01, throughput: 100 })
  * expect(report.tag('login')).toMeetSLO({ p99: 300 })
  */
-export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits): SyncMatcherResult {
-  const report = toReport(received, 'toMeetSLO')
+export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits): VerdictResult {
+  const report = asReport(received, 'toMeetSLO')
   checkSlo(slo)
   const all = lines(report, slo)
   requireFloors(
@@ -138,7 +142,7 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
   const pass = breached.length === 0
   const listed = all.map((l) => `  ${l.met ? '✓' : '✗'} ${l.text}`)
   const kinds = errorKinds(report)
-  const over = samples(report, report.count)
+  const over = formatSamples(report, report.count)
   const head = pass
     ? `all ${all.length} SLO lines met over ${over}, expected at least one breached:`
     : `${breached.length} of ${all.length} SLO lines breached over ${over}:`
@@ -147,14 +151,14 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
     message: () =>
       message({
         matcher: 'toMeetSLO',
-        args: args(slo),
+        args: formatArgs(slo),
         isNot: this.isNot,
         lines: [
           head,
           ...listed,
           ...countedLines(report, 'counted as errors, and above every latency budget'),
         ],
-        ...(!pass && kinds !== '' ? { hints: [`errors by kind: ${kinds}`] } : {}),
+        hints: !pass && kinds !== '' ? [`errors by kind: ${kinds}`] : [],
       }),
   }
 }

@@ -1,13 +1,13 @@
-import type { MatcherState, SyncMatcherResult } from 'vitest'
-import { checkFailureCount, checkFinite, checkOptions } from './limits.js'
-import { args } from './message.js'
+import { checkNumber } from '@faultline/core'
+import type { MatcherState } from 'vitest'
+import { checkFailureCount, checkOptions } from './limits.js'
+import type { VerdictResult } from './message.js'
 import {
-  amount,
+  asMonitor,
   type FailedSamplesOptions,
-  monitorMessage,
+  formatAmount,
+  monitorVerdict,
   refuseFailedSamples,
-  sampling,
-  toMonitor,
 } from './monitor-input.js'
 
 /**
@@ -25,10 +25,10 @@ export function toNeverExceed(
   received: unknown,
   limit: number,
   options?: FailedSamplesOptions,
-): SyncMatcherResult {
-  checkFinite(limit, 'limit')
+): VerdictResult {
+  checkNumber(limit, 'limit')
   const maxFailures = checkFailureCount(checkOptions(options, 'options')?.maxFailures, 'options.maxFailures')
-  const monitor = toMonitor(received, 'toNeverExceed', 2)
+  const monitor = asMonitor(received, 'toNeverExceed', { needed: 2, why: 'a peak needs a series' })
   const over = monitor.samples.filter((s) => s.value > limit)
   if (over.length === 0) {
     refuseFailedSamples(
@@ -41,21 +41,17 @@ export function toNeverExceed(
   const peak = Math.max(...monitor.samples.map((s) => s.value))
   const pass = over.length === 0
   const first = over[0]
-  return {
+  const peaked = `${monitor.name} peaked at ${formatAmount(peak, monitor.unit)}`
+  const shownLimit = formatAmount(limit, monitor.unit)
+  return monitorVerdict(this, monitor, maxFailures, {
+    matcher: 'toNeverExceed',
+    args: [limit, options],
     pass,
-    message: () =>
-      monitorMessage({
-        matcher: 'toNeverExceed',
-        args: args(limit, options),
-        isNot: this.isNot,
-        lines: [
-          pass
-            ? `${monitor.name} peaked at ${amount(peak, monitor.unit)} <= ${amount(limit, monitor.unit)}, expected > ${amount(limit, monitor.unit)}`
-            : `${monitor.name} peaked at ${amount(peak, monitor.unit)} > ${amount(limit, monitor.unit)}; ${over.length} ${over.length === 1 ? 'sample' : 'samples'} above, the first at ${((first?.atMs ?? 0) / 1000).toFixed(1)} s`,
-          sampling(monitor, maxFailures),
-        ],
-      }),
+    finding: pass
+      ? `${peaked} <= ${shownLimit}`
+      : `${peaked} > ${shownLimit}; ${over.length} ${over.length === 1 ? 'sample' : 'samples'} above, the first at ${((first?.atMs ?? 0) / 1000).toFixed(1)} s`,
+    notExpected: `> ${shownLimit}`,
     actual: peak,
     expected: limit,
-  }
+  })
 }

@@ -73,7 +73,7 @@ describe('.toRecoverWithin', () => {
 
   it('refuses to measure from a fault that has not healed', async () => {
     await using upstream = await startUpstream({ kind: 'ok' })
-    await using down = upstream.fault({ kind: 'black-hole' })
+    await using down = upstream.fault({ kind: 'blackHole' })
     await expect(expect(client(upstream.url, 100)).toRecoverWithin(500, { since: down })).rejects.toThrow(
       'options.since: the fault has not healed yet',
     )

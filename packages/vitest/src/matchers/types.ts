@@ -1,4 +1,5 @@
-// Types of Faultline's load matchers, merged into Vitest's `expect` (declaration merging on `Matchers`).
+// Types of Faultline's matchers, merged into Vitest's `expect` (declaration merging on `Matchers`): a
+// project's own matchers declare theirs the same way (docs/matchers.md).
 import type { BreakerState } from '../breaker.js'
 import type { FailedSamplesOptions } from './monitor-input.js'
 import type { SampleOptions } from './report-input.js'
@@ -9,7 +10,7 @@ import type { FailFastOptions } from './to-fail-fast-within.js'
 import type { WithinOptions } from './to-have-percentile-within.js'
 import type { ReceivedOptions } from './to-have-received-at-most.js'
 import type { SloLimits } from './to-meet-slo.js'
-import type { RecoverOptions } from './to-recover-within.js'
+import type { RecoverWithinOptions } from './to-recover-within.js'
 
 /** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
 export interface FaultlineLoadMatchers<R = unknown> {
@@ -62,21 +63,17 @@ export interface FaultlineMonitorMatchers<R = unknown> {
   toBeStable(limits: StabilityLimits): R
 }
 
-// ---- Fault matchers (issue 5: injectors, upstream stubs, breakers) ----
-
 /** The fault matchers: on calls (`expect((signal) => …)`), upstream stubs, and breaker observers. */
 export interface FaultlineFaultMatchers<R = unknown> {
   /** The call rejects within `budgetMs` instead of hanging; gives up (and fails) at `giveUpAfterMs`. Async. */
   toFailFastWithin(budgetMs: number, options?: FailFastOptions): Promise<R>
   /** After the fault healed (`since`), the call succeeds again within `budgetMs`; reports the recovery time. Async. */
-  toRecoverWithin(budgetMs: number, options?: RecoverOptions): Promise<R>
+  toRecoverWithin(budgetMs: number, options?: RecoverWithinOptions): Promise<R>
   /** The upstream received at most `n` requests (in `during`, matching `where`). */
   toHaveReceivedAtMost(n: number, options?: ReceivedOptions): R
   /** The observed breaker went through exactly these states, in order. */
   toHaveBreakerStates(expected: readonly BreakerState[]): R
 }
-
-// ---- end of fault matchers ----
 
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
