@@ -2,12 +2,14 @@
 // its own module, against the packages' source (scripts/docs-check.ts). The fixture page proves the
 // check fails on a broken block and names the page and line of the error.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { extractBlocks } from '../../scripts/docs-check.ts'
 
 const repo = resolve(import.meta.dirname, '../..')
+// Generated pages go under the repository (node_modules and @types resolve from there), git-ignored.
+mkdirSync(join(repo, '.cache'), { recursive: true })
 
 function docsCheck(...args: string[]) {
   const run = spawnSync(process.execPath, [join(repo, 'scripts/docs-check.ts'), ...args], {
@@ -20,9 +22,14 @@ function docsCheck(...args: string[]) {
 
 describe('docs check', () => {
   test('every TypeScript block of README.md, docs/ and the package READMEs typechecks', () => {
-    const { status, output } = docsCheck()
-    expect(status, output).toBe(0)
-    expect(output).toMatch(/docs check: \d+ TypeScript blocks in \d+ pages, 0 failing/)
+    const out = mkdtempSync(join(repo, '.cache/docs-check-'))
+    try {
+      const { status, output } = docsCheck('--out', relative(repo, out))
+      expect(status, output).toBe(0)
+      expect(output).toMatch(/docs check: \d+ TypeScript blocks in \d+ pages, 0 failing/)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
   }, 150_000)
 
   test('fails on a broken block, naming the page and the line of each error', () => {
