@@ -1,7 +1,8 @@
 // Docs that cannot rot: every ```ts / ```typescript block of README.md, docs/*.md and packages/*/README.md
 // is written out as its own module under a generated directory (git-ignored) and typechecked by tsc in
 // strict mode against the packages' source (the root tsconfig.json, whose `paths` map `@faultline/*` to
-// `src/`). A failure names the page and the line in the page, not the generated file.
+// `src/`). A failure names the page and the line in the page, not the generated file. Relative links
+// (outside code) must point at files that exist.
 //
 //   node scripts/docs-check.ts                       # the repository's pages
 //   node scripts/docs-check.ts a.md b.md             # these pages only
@@ -17,7 +18,7 @@
 // Vitest's `expect`.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 
 const repo = resolve(import.meta.dirname, '..')
 
@@ -61,6 +62,30 @@ export function extractBlocks(page: string, text: string): DocBlock[] {
   return blocks
 }
 
+/** Relative links of a page (outside code) whose file does not exist: `page:line:col` and the target. */
+export function brokenLinks(page: string, text: string): { where: string; target: string }[] {
+  const broken: { where: string; target: string }[] = []
+  let fence: string | undefined
+  text.split(/\r?\n/).forEach((line, i) => {
+    const open = ANY_OPEN.exec(line)
+    if (open) {
+      const mark = open[2] ?? '```'
+      if (fence === undefined) fence = mark
+      else if (mark.startsWith(fence) && line.trim().replace(/[`~]/g, '') === '') fence = undefined
+      return
+    }
+    if (fence !== undefined) return
+    const prose = line.replace(/`[^`]*`/g, (code) => ' '.repeat(code.length)) // inline code is text
+    for (const match of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = match[1]!
+      if (/^([a-z]+:|#)/i.test(target)) continue // a URL or an anchor on this page
+      const file = resolve(repo, dirname(page), decodeURI(target.split('#')[0]!))
+      if (!existsSync(file)) broken.push({ where: `${page}:${i + 1}:${(match.index ?? 0) + 3}`, target })
+    }
+  })
+  return broken
+}
+
 /** The repository's pages: README.md, docs/*.md, packages/*\/README.md. */
 export function defaultPages(): string[] {
   const pages = ['README.md']
@@ -86,6 +111,8 @@ export interface DocCheckResult {
   failures: DocFailure[]
   /** Errors tsc reported in files that are not blocks (the packages' source). */
   otherErrors: string[]
+  /** Relative links to files that do not exist. */
+  links: { where: string; target: string }[]
   ms: number
 }
 
@@ -96,10 +123,13 @@ export function checkDocs(pages: string[], out: string): DocCheckResult {
   rmSync(outDir, { recursive: true, force: true })
   mkdirSync(outDir, { recursive: true })
   const byFile = new Map<string, DocBlock>()
+  const links: { where: string; target: string }[] = []
   for (const page of pages) {
     const path = resolve(repo, page)
     const rel = relative(repo, path)
-    for (const block of extractBlocks(rel, readFileSync(path, 'utf8'))) {
+    const text = readFileSync(path, 'utf8')
+    links.push(...brokenLinks(rel, text))
+    for (const block of extractBlocks(rel, text)) {
       const file = join(outDir, `${rel.replaceAll('/', '__')}.L${block.fence}.ts`)
       writeFileSync(file, block.code)
       byFile.set(file, block)
@@ -170,6 +200,7 @@ export function checkDocs(pages: string[], out: string): DocCheckResult {
     pages: pages.length,
     failures,
     otherErrors,
+    links,
     ms: performance.now() - started,
   }
 }
@@ -191,6 +222,7 @@ function main(argv: string[]): number {
   for (const [page, fences] of failing) {
     console.log(`docs check: ${page}: ${fences.size} failing blocks, at lines ${[...fences].join(', ')}`)
   }
+  for (const link of result.links) console.log(`${link.where}: broken link, no file at ${link.target}`)
   const outside = result.otherErrors.filter((l) => / error TS/.test(l))
   if (outside.length > 0) {
     console.log(
@@ -201,9 +233,10 @@ function main(argv: string[]): number {
   const failingBlocks = [...failing.values()].reduce((n, s) => n + s.size, 0)
   console.log(
     `docs check: ${result.blocks} TypeScript blocks in ${result.pages} pages, ${failingBlocks} failing ` +
-      `(${failures.length} errors), ${(result.ms / 1000).toFixed(1)} s; generated in ${out}/`,
+      `(${failures.length} errors), ${result.links.length} broken links, ${(result.ms / 1000).toFixed(1)} s; ` +
+      `generated in ${out}/`,
   )
-  return failingBlocks === 0 ? 0 : 1
+  return failingBlocks === 0 && result.links.length === 0 ? 0 : 1
 }
 
 function lineOf(failure: DocFailure): number {

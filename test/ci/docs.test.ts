@@ -47,7 +47,9 @@ describe('docs check', () => {
       expect(output).toContain(
         'docs check: test/ci/fixtures/docs/pages.md: 2 failing blocks, at lines 24, 33',
       )
-      expect(output).toContain('3 TypeScript blocks in 1 pages, 2 failing')
+      expect(output).toContain('test/ci/fixtures/docs/pages.md:40:28: broken link, no file at missing.md')
+      expect(output).not.toContain('nowhere.md')
+      expect(output).toContain('3 TypeScript blocks in 1 pages, 2 failing (2 errors), 1 broken links')
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
