@@ -19,7 +19,7 @@ function example(keyspace: RedisFixture) {
       host: target.host,
       port: target.port,
       db: keyspace.db,
-      ...(password ? { password: decodeURIComponent(password) } : {}),
+      password: password ? decodeURIComponent(password) : undefined,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       ...options,

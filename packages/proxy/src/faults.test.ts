@@ -19,7 +19,7 @@ async function setup(
 ): Promise<{ proxy: FaultProxy; service: Awaited<ReturnType<typeof listen>> }> {
   const svc = service ?? (await echo())
   cleanup.push(svc.close)
-  const proxy = await createProxy({ upstream: svc.endpoint, ...(seed === undefined ? {} : { seed }) })
+  const proxy = await createProxy({ upstream: svc.endpoint, seed })
   cleanup.push(() => proxy.close())
   return { proxy, service: svc }
 }

@@ -5,7 +5,7 @@ import type { Random } from '@faultline/core'
 export type Effect =
   | { readonly kind: 'latency'; readonly ms: number; readonly jitter: number; readonly random: Random }
   | { readonly kind: 'bandwidth'; readonly bytesPerSecond: number }
-  | { readonly kind: 'hold' }
+  | { readonly kind: 'blackHole' }
   | {
       readonly kind: 'slice'
       readonly size: number
@@ -138,7 +138,7 @@ export class Pipe {
   }
 
   private refresh(): void {
-    this.held = this.frozen || this.effects.some((e) => e.kind === 'hold')
+    this.held = this.frozen || this.effects.some((e) => e.kind === 'blackHole')
     this.shaping = this.held || this.effects.some((e) => e.kind !== 'slowClose')
     if (this.rate() === 0) this.tokens = 0
     this.pump()

@@ -61,7 +61,7 @@ export function blackHolePlan(options: ProxyFaultOptions, callee: Callee): Fault
     direction,
     params: {},
     ...common(options, callee),
-    behaviour: (seed) => effectBehaviour(direction, seed, () => ({ kind: 'hold' })),
+    behaviour: (seed) => effectBehaviour(direction, seed, () => ({ kind: 'blackHole' })),
   }
 }
 

@@ -100,6 +100,12 @@ export async function createProxy(options: ProxyOptions): Promise<FaultProxy> {
 /**
  * A running fault proxy. Every fault method applies the fault at once and returns a {@link ProxyFault}
  * to heal (or dispose with `await using`). `close()` ends every connection, timer and fault.
+ *
+ * @example
+ * await using proxy = await createProxy({ upstream: cache }) // a redis:// service or fixture
+ * const client = new Redis(proxy.url(cache.url))
+ * await using down = proxy.refuse() // new connections: ECONNREFUSED
+ * proxy.records // [{ name: 'refuse both', kind: 'refuse', startedAt, healedAt: undefined, ... }]
  */
 export class FaultProxy implements AsyncDisposable {
   /** The service, `host:port`. */
