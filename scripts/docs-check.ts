@@ -12,11 +12,11 @@
 // Exits 1 when a block fails. Errors tsc finds in the packages' own source are printed as a count (the
 // typecheck step reports them) and do not fail this check.
 //
-// The blocks share one program (one tsc run, seconds instead of minutes), each as its own module
-// (`moduleDetection: force`): a `declare const` in one block is invisible to the next. What a program
-// shares is what a user's project shares too, e.g. the matcher types `@faultline/vitest` merges into
-// Vitest's `expect`.
-import { spawnSync } from 'node:child_process'
+// The blocks share one program (one tsc run: seconds, not minutes), each as its own module
+// (`moduleDetection: force`): a `declare const` in one block is invisible to the next. A block that
+// augments a module or the global scope (a matcher's `declare module 'vitest'`) gets a program of its own,
+// so that no other block passes on its declarations.
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
@@ -96,6 +96,40 @@ export function defaultPages(): string[] {
   return pages
 }
 
+/** Runs tsc on a project; resolves with its output and exit status. */
+function tsc(tsconfig: string): Promise<{ status: number | null; text: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--pretty', 'false'],
+      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let text = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+    })
+    child.on('error', fail)
+    child.on('close', (status) => done({ status, text }))
+  })
+}
+
+/** Runs the jobs, at most `n` at a time (2 cores), results in order. */
+async function limit<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const results: T[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++
+      results[i] = await jobs[i]!()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker))
+  return results
+}
+
 export interface DocFailure {
   /** `page:line` of the failing line in the page. */
   where: string
@@ -117,7 +151,7 @@ export interface DocCheckResult {
 }
 
 /** Writes the blocks of `pages` under `out` and typechecks them; never throws on a failing block. */
-export function checkDocs(pages: string[], out: string): DocCheckResult {
+export async function checkDocs(pages: string[], out: string): Promise<DocCheckResult> {
   const started = performance.now()
   const outDir = resolve(repo, out)
   rmSync(outDir, { recursive: true, force: true })
@@ -135,84 +169,90 @@ export function checkDocs(pages: string[], out: string): DocCheckResult {
       byFile.set(file, block)
     }
   }
-  const tsconfig = join(outDir, 'tsconfig.json')
-  writeFileSync(
-    tsconfig,
-    `${JSON.stringify(
-      {
-        extends: relative(outDir, join(repo, 'tsconfig.json')),
-        compilerOptions: {
-          // strict, noUncheckedIndexedAccess and the rest come from tsconfig.base.json; a snippet may
-          // declare or import something it only names in a comment.
-          noUnusedLocals: false,
-          noUnusedParameters: false,
-          moduleDetection: 'force',
-          noEmit: true,
-          incremental: false,
-        },
-        include: [],
-        files: [...byFile.keys()].map((f) => relative(outDir, f)),
-      },
-      null,
-      2,
-    )}\n`,
+  // One program for the blocks that only use the packages, and one for each block that augments a module
+  // or the global scope (a matcher's `declare module 'vitest'`), so that no block passes on a declaration
+  // only another block made.
+  const files = [...byFile.keys()]
+  const augments = (file: string) => /^\s*declare\s+(module\s|global\s*\{)/m.test(byFile.get(file)!.code)
+  const programs = [files.filter((f) => !augments(f)), ...files.filter(augments).map((f) => [f])].filter(
+    (p) => p.length > 0,
+  )
+  const outputs = await limit(
+    programs.map((program, i) => () => {
+      const tsconfig = join(outDir, `tsconfig.${i}.json`)
+      writeFileSync(
+        tsconfig,
+        `${JSON.stringify(
+          {
+            extends: relative(outDir, join(repo, 'tsconfig.json')),
+            compilerOptions: {
+              // strict, noUncheckedIndexedAccess and the rest come from tsconfig.base.json; a snippet may
+              // declare or import something it only names in a comment.
+              noUnusedLocals: false,
+              noUnusedParameters: false,
+              moduleDetection: 'force',
+              noEmit: true,
+              incremental: false,
+            },
+            include: [],
+            files: program.map((f) => relative(outDir, f)),
+          },
+          null,
+          2,
+        )}\n`,
+      )
+      return tsc(tsconfig)
+    }),
+    2,
   )
   const failures: DocFailure[] = []
-  const otherErrors: string[] = []
-  if (byFile.size > 0) {
-    const tsc = spawnSync(
-      process.execPath,
-      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', tsconfig, '--pretty', 'false'],
-      { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    )
-    if (tsc.error) throw tsc.error
+  const otherErrors = new Set<string>()
+  for (const output of outputs) {
     // `file(line,col): error TSnnnn: message`, continuation lines indented below it.
     let last: DocFailure | undefined
-    for (const line of `${tsc.stdout}${tsc.stderr}`.split('\n')) {
+    for (const line of output.text.split('\n')) {
       const match = /^(.+?)\((\d+),(\d+)\): (error TS\d+: .*)$/.exec(line)
       if (!match) {
         if (last && line.startsWith(' ')) last.message += `\n${line}`
-        else if (line.trim() !== '' && !last) otherErrors.push(line)
+        else if (line.trim() !== '' && !last) otherErrors.add(line)
         continue
       }
-      const file = resolve(repo, match[1]!)
-      const block = byFile.get(file)
+      const block = byFile.get(resolve(repo, match[1]!))
       if (!block) {
-        otherErrors.push(line)
+        otherErrors.add(line)
         last = undefined
         continue
       }
-      const pageLine = block.fence + Number(match[2])
       last = {
-        where: `${block.page}:${pageLine}:${Number(match[3]) + block.indent}`,
+        where: `${block.page}:${block.fence + Number(match[2])}:${Number(match[3]) + block.indent}`,
         fence: block.fence,
         page: block.page,
         message: match[4]!,
       }
       failures.push(last)
     }
-    if (tsc.status !== 0 && failures.length === 0 && otherErrors.length === 0) {
-      otherErrors.push(`tsc exited ${tsc.status} without a message`)
+    if (output.status !== 0 && !output.text.includes('error TS')) {
+      otherErrors.add(`tsc exited ${output.status}: ${output.text.trim() || 'without a message'}`)
     }
   }
   return {
     blocks: byFile.size,
     pages: pages.length,
     failures,
-    otherErrors,
+    otherErrors: [...otherErrors],
     links,
     ms: performance.now() - started,
   }
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let out = '.cache/docs-check'
   const pages: string[] = []
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out') out = argv[++i] ?? out
     else pages.push(argv[i]!)
   }
-  const result = checkDocs(pages.length > 0 ? pages : defaultPages(), out)
+  const result = await checkDocs(pages.length > 0 ? pages : defaultPages(), out)
   const failures = [...result.failures].sort(
     (a, b) => a.page.localeCompare(b.page) || a.fence - b.fence || lineOf(a) - lineOf(b),
   )
@@ -244,5 +284,5 @@ function lineOf(failure: DocFailure): number {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  process.exitCode = main(process.argv.slice(2))
+  process.exitCode = await main(process.argv.slice(2))
 }

@@ -55,6 +55,20 @@ describe('docs check', () => {
     }
   }, 150_000)
 
+  test('a block that declares a matcher gets a program of its own: another block cannot use its declaration', () => {
+    const out = mkdtempSync(join(repo, '.cache/docs-check-fixture-'))
+    try {
+      const { status, output } = docsCheck('--out', relative(repo, out), 'test/ci/fixtures/docs/augment.md')
+      expect(status, output).toBe(1)
+      expect(output).toContain(
+        "test/ci/fixtures/docs/augment.md:23:11 (block at line 20): error TS2339: Property 'toBeFrobbed' does not exist",
+      )
+      expect(output).toContain('2 TypeScript blocks in 1 pages, 1 failing (1 errors)')
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  }, 150_000)
+
   test('extracts ts and typescript blocks with their fence line, indented ones dedented, text blocks skipped', () => {
     const page = [
       '# t',
