@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createProxy, type FaultProxy, onPostgres } from '@faultline/proxy'
 import { test as base, type PostgresFixture } from '@faultline/vitest'
 import fc from 'fast-check'
@@ -137,7 +139,62 @@ describe('docs/proxy.md', () => {
   })
 })
 
+// A process holding one pg.Pool client checked out, through `url`, with or without an 'error' listener on
+// it (the pool has one): what happens to it when that connection is reset. It ends on its own within 10 s.
+async function checkedOutClientProcess(
+  url: string,
+  listen: boolean,
+): Promise<{ ready: Promise<void>; exit: Promise<{ code: number | null; stderr: string }> }> {
+  const script = `
+    import pg from 'pg'
+    const pool = new pg.Pool({ connectionString: process.env.URL })
+    pool.on('error', () => {})
+    const held = await pool.connect()
+    if (process.env.LISTEN === '1') held.on('error', () => console.log('client error handled'))
+    console.log('ready')
+    setTimeout(() => process.exit(0), 10_000)
+    held.once('end', () => setTimeout(() => process.exit(0), 200))`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, URL: url, LISTEN: listen ? '1' : '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  onTestFinished(() => {
+    child.kill()
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes('ready')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`exited before it was ready: ${stderr}`)))
+  })
+  const exit = once(child, 'exit').then(([code]) => ({
+    code: code as number | null,
+    stderr: stdout + stderr,
+  }))
+  return { ready, exit }
+}
+
 describe('pools behind the proxy', () => {
+  test('a checked-out client without an error listener crashes the process on a reset; with one it does not', async ({
+    postgres: database,
+  }) => {
+    await using proxy = await createProxy({ upstream: database })
+    const bare = await checkedOutClientProcess(proxy.url(database.url), false)
+    const guarded = await checkedOutClientProcess(proxy.url(database.url), true)
+    await Promise.all([bare.ready, guarded.ready])
+    await using _reset = proxy.reset()
+    const [crashed, survived] = await Promise.all([bare.exit, guarded.exit])
+    expect(crashed.code).not.toBe(0) // pool.on('error') did not cover the checked-out client
+    expect(crashed.stderr).toMatch(/ECONNRESET|Connection terminated unexpectedly/)
+    expect(survived).toMatchObject({ code: 0, stderr: expect.stringContaining('client error handled') })
+  })
+
   test('pg.Pool: idle clients report to pool.on, a checked-out client to its own listener', async ({
     postgres: database,
   }) => {
