@@ -114,8 +114,7 @@ export class FaultProxy implements AsyncDisposable {
   readonly protocol: ProtocolName | undefined
   /** The seed of the proxy's random choices; pass it back as `seed` to replay a run. */
   readonly seed: number
-  /** Every fault applied so far, in order, with start and heal times. */
-  readonly records: FaultRecord[] = []
+  readonly #records: FaultRecord[] = []
   readonly #target: Endpoint
   readonly #url: string | undefined
   readonly #onFault: FaultListener | undefined
@@ -143,6 +142,11 @@ export class FaultProxy implements AsyncDisposable {
     this.#listener = listener
     listener.hooks = { refuses: (id) => this.#refuses(id), opened: (connection) => this.#opened(connection) }
     this.#host = { target: this.upstream, timeline: options.timeline, healed: (fault) => this.#healed(fault) }
+  }
+
+  /** Every fault applied so far, in order, with start and heal times. */
+  get records(): readonly FaultRecord[] {
+    return this.#records
   }
 
   /** The address the proxy listens on. */
@@ -337,7 +341,7 @@ export class FaultProxy implements AsyncDisposable {
     }
     const fault = create(plan.seed ?? mixSeed(this.seed, ++this.#faultCount))
     this.#faults.add(fault)
-    this.records.push(fault.record)
+    this.#records.push(fault.record)
     this.#onFault?.(fault.record, 'start')
     for (const connection of this.#listener.connections) fault.attach(connection)
     return fault
