@@ -29,7 +29,7 @@ export function closedHttpLoad(run: ClosedRun): Promise<LoadReport> {
     name: run.name,
     interval: run.interval,
     timeline: run.timeline,
-    timeoutMs: run.timeout,
+    timeout: run.timeout,
   })
   const acOptions: autocannon.Options = {
     url: run.url.href,

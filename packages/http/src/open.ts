@@ -64,16 +64,12 @@ export async function openHttpLoad(run: OpenRun): Promise<LoadReport> {
       name: run.name,
       interval: run.interval,
       timeline: run.timeline,
+      source: 'http',
+      unit: 'requests',
+      target: run.url.href,
     })
-    return asHttpReport(report, run.url.href)
+    return report
   } finally {
     await pool.destroy()
   }
-}
-
-// core's load() reports its runs as the function engine's calls; these calls were HTTP requests to
-// `target`. The report reads these fields whenever it summarises, windows or serialises itself, so
-// setting them on the finished report labels everything derived from it.
-function asHttpReport(report: LoadReport, target: string): LoadReport {
-  return Object.assign(report, { source: 'http' as const, unit: 'requests', target })
 }

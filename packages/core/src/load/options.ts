@@ -3,6 +3,7 @@ import { FaultlineArgumentError } from '../errors.js'
 import type { Timeline } from '../timeline.js'
 import { type Callee, checkNumber, checkSeed, type NumberRule, optionalNumber } from '../validate.js'
 import { type ArrivalRate, constantRate, profilePeak, rateDuration } from './arrivals.js'
+import type { LoadSource } from './report-init.js'
 
 /** Options every load run takes. Durations are in ms. */
 export interface CommonLoadOptions {
@@ -30,6 +31,12 @@ export interface CommonLoadOptions {
   readonly interval?: number
   /** The faults applied during the run: the report keeps those overlapping it (`report.during(name)`). */
   readonly timeline?: Timeline
+  /** What one call is called in the report's messages (default `calls`; `@faultline/http` says `requests`). */
+  readonly unit?: string
+  /** What the run loads, for the report and its summary (e.g. a URL). */
+  readonly target?: string
+  /** Which engine made the calls (default `function`; `@faultline/http` runs it as `http`). */
+  readonly source?: LoadSource
 }
 
 /**
@@ -79,6 +86,9 @@ export interface ResolvedLoadOptions {
   readonly name: string | undefined
   readonly interval: number
   readonly timeline: Timeline | undefined
+  readonly unit: string
+  readonly target: string | undefined
+  readonly source: LoadSource
 }
 
 // Generous, so a stall shows as waiting (latency) rather than drops, and finite, so a system that never
@@ -188,5 +198,8 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
     name: options.name,
     interval: option(options, 'interval', POSITIVE_MS, callee) ?? 1000,
     timeline: options.timeline,
+    unit: options.unit ?? 'calls',
+    target: options.target,
+    source: options.source ?? 'function',
   }
 }

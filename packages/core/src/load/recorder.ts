@@ -23,7 +23,7 @@ export interface LoadRecorderOptions {
   /** Faults applied during the run; those overlapping it go into the report (`report.faults`). */
   readonly timeline?: Timeline
   /** The calls' timeout (ms), if they had one: the summary names it when calls overran it. */
-  readonly timeoutMs?: number
+  readonly timeout?: number
 }
 
 /** How a recorded run ended, for `LoadRecorder.finish`. */
@@ -185,7 +185,7 @@ export class LoadRecorder {
       tag,
       tags,
       schedulingLag: this.#lagged && tag === undefined ? this.#lag : undefined,
-      timeoutMs: o.timeoutMs,
+      timeoutMs: o.timeout,
       source: o.source ?? 'function',
       model: o.model ?? 'closed',
       unit: o.unit ?? 'calls',

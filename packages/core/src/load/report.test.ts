@@ -106,7 +106,7 @@ describe('overruns and the load window', () => {
   // Two calls timed out at 50 ms; their tasks ignored the abort and ran on 400 and 1,950 ms more. The
   // load stopped at 2 s; the run waited for the second call until 3 s.
   function overrunReport(): LoadReport {
-    const recorder = new LoadRecorder({ startedAt: 0, timeoutMs: 50, model: 'closed' })
+    const recorder = new LoadRecorder({ startedAt: 0, timeout: 50, model: 'closed' })
     for (let i = 0; i < 200; i++) recorder.record({ startMs: i * 10, latencyMs: 5 })
     recorder.record({ startMs: 100, latencyMs: 50, error: 'timeout', tag: 'slow' })
     recorder.overrun(100, 400, 'slow')

@@ -112,14 +112,15 @@ export class LoadRun {
     this.#mix = mix
     this.random = createRandom(seed)
     this.recorder = new LoadRecorder({
-      source: 'function',
+      source: options.source,
       model: options.model,
-      unit: 'calls',
+      unit: options.unit,
+      target: options.target,
       seed,
       interval: options.interval,
       name: options.name,
       timeline: options.timeline,
-      timeoutMs: options.timeout,
+      timeout: options.timeout,
     })
   }
 
