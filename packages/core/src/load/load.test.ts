@@ -151,6 +151,15 @@ describe('load, open model', () => {
     expect(report.durationMs - report.activeMs).toBeGreaterThanOrEqual(400)
   })
 
+  it('lasts its whole duration even when every call ends before the window does', async () => {
+    // The last of 200 arrivals is due at 995 ms and ends at once; the load still covered 1,000 ms, so the
+    // throughput is over 1 s (a run that ended at 995 ms was refused by a 1 s throughput floor).
+    const report = await load(() => undefined, { rate: 200, duration: 1_000 })
+    expect(report.count).toBe(200)
+    expect(report.activeMs).toBeGreaterThanOrEqual(1_000)
+    expect(report.durationMs).toBeGreaterThanOrEqual(1_000)
+  })
+
   it('follows a ramp and stops at the end of the profile without a duration', async () => {
     const report = await load(() => undefined, { rate: rampRate(0, 400, 500) })
     expect(report.count).toBe(100)

@@ -23,8 +23,17 @@ export function driveOpen(run: LoadRun): void {
       now = run.now()
     }
     if (due === undefined) {
-      // The schedule covers the whole start window: it ended with it.
-      run.startsDone(run.options.startWindowMs)
+      // The schedule covers the whole start window: it ends with it. The last arrival is due before the
+      // window closes, so wait the window out: the run loaded the system for its whole duration, and its
+      // throughput is over that span, not up to the last arrival.
+      const window = run.options.startWindowMs
+      const closeWindow = (): void => {
+        // Timers can fire a little early (Node starts them at the loop's cached time): re-arm until due.
+        const left = window - run.now()
+        if (Number.isFinite(window) && left > 0) run.timer(closeWindow, Math.ceil(left))
+        else run.startsDone(window)
+      }
+      closeWindow()
       return
     }
     const wait = due - now

@@ -1,4 +1,11 @@
-import { FaultlineError, formatCount, formatRate, formatSeconds, type LoadReport } from '@faultline/core'
+import {
+  FaultlineError,
+  formatCount,
+  formatMs,
+  formatRate,
+  formatSeconds,
+  type LoadReport,
+} from '@faultline/core'
 import type { MatcherState } from 'vitest'
 import { THROUGHPUT_CALLS_FLOOR, throughputWindowFloorMs } from './floors.js'
 import { checkRate } from './limits.js'
@@ -11,9 +18,12 @@ export function requireThroughputWindow(report: LoadReport, perSecond: number, w
   const needed = throughputWindowFloorMs(perSecond)
   const spanMs = report.activeMs
   if (spanMs >= needed) return
+  // Just below the floor reads "1.0 s" like the floor itself: then say it in ms.
+  const seconds = formatSeconds(spanMs)
+  const ran = seconds === formatSeconds(needed) ? formatMs(spanMs) : `${seconds} s`
   throw new FaultlineError(
     'TOO_FEW_SAMPLES',
-    `${what} of ${formatRate(perSecond)} needs at least ${formatSeconds(needed)} s of load (1 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the load ran ${formatSeconds(spanMs)} s (${formatWindow(report)}). Run the load longer.`,
+    `${what} of ${formatRate(perSecond)} needs at least ${formatSeconds(needed)} s of load (1 s, and ${THROUGHPUT_CALLS_FLOOR} calls at the limit); the load ran ${ran} (${formatWindow(report)}). Run the load longer.`,
   )
 }
 
