@@ -8,7 +8,7 @@ import { measureSettle } from './settle.js'
 describe('measureSettle', () => {
   it('measures a rejection', async () => {
     const s = await measureSettle(() => sleep(30).then(() => Promise.reject(new Error('no'))), {
-      giveUpAfterMs: 1000,
+      giveUpAfter: 1000,
     })
     expect(s.outcome).toBe('rejected')
     expect(s.ms).toBeGreaterThanOrEqual(25)
@@ -24,7 +24,7 @@ describe('measureSettle', () => {
             reject(signal.reason)
           }),
         ),
-      { giveUpAfterMs: 50 },
+      { giveUpAfter: 50 },
     )
     expect(s.outcome).toBe('pending')
     expect(String(aborted)).toBe('FaultlineError: gave up waiting after 50 ms')
@@ -42,7 +42,7 @@ describe('measureRecovery', () => {
         if (now() - since < 150) throw new Error('still open')
         return fault.fn()
       },
-      { withinMs: 2_000, since: fault, interval: 20, successes: 2 },
+      { within: 2_000, since: fault, interval: 20, successes: 2 },
     )
     expect(r.recovered).toBe(true)
     expect(r.recoveryMs).toBeGreaterThanOrEqual(140)
@@ -52,7 +52,7 @@ describe('measureRecovery', () => {
 
   it('gives up at the budget when calls keep failing', async () => {
     const r = await measureRecovery(() => Promise.reject(new Error('down')), {
-      withinMs: 200,
+      within: 200,
       interval: 20,
     })
     expect(r).toMatchObject({ recovered: false, recoveryMs: undefined })
@@ -62,7 +62,7 @@ describe('measureRecovery', () => {
 
   it('refuses a fault that has not healed', async () => {
     await using fault = injectFault(async () => 'ok', { kind: 'error' })
-    await expect(measureRecovery(() => fault.fn(), { withinMs: 100, since: fault })).rejects.toThrow(
+    await expect(measureRecovery(() => fault.fn(), { within: 100, since: fault })).rejects.toThrow(
       'options.since: the fault has not healed yet',
     )
   })

@@ -10,7 +10,7 @@ export type HealedSince = number | { readonly healedAt?: number | undefined }
 /** How `measureRecovery` probes. */
 export interface RecoveryOptions {
   /** The budget: calls must succeed within this many ms of `since`. */
-  readonly withinMs: number
+  readonly within: number
   /** When the fault healed (default: now). */
   readonly since?: HealedSince
   /** Pause between probes in ms (default 50). */
@@ -18,7 +18,7 @@ export interface RecoveryOptions {
   /** Consecutive successes that count as recovered (default 1). */
   readonly successes?: number
   /** The longest one probe may take before it counts as a failure, in ms (default: the budget left). */
-  readonly attemptTimeoutMs?: number
+  readonly attemptTimeout?: number
 }
 
 /** What `measureRecovery` saw. */
@@ -51,15 +51,15 @@ function healedAt(since: HealedSince | undefined): number {
 /**
  * Probes `call` until it succeeds `successes` times in a row or the budget runs out, and measures the
  * recovery time from `since` to the first success of that run. Bounded: each probe by the time left,
- * the whole by `withinMs` after `since`.
+ * the whole by `within` after `since`.
  *
  * @example
  * await fault.heal()
- * const r = await measureRecovery((signal) => client.get('/health', { signal }), { withinMs: 5_000, since: fault })
+ * const r = await measureRecovery((signal) => client.get('/health', { signal }), { within: 5_000, since: fault })
  * r.recoveryMs // e.g. 1,012 ms: the breaker's half-open delay
  */
 export async function measureRecovery(call: TimedCall, options: RecoveryOptions): Promise<Recovery> {
-  const withinMs = checkNumber(options.withinMs, 'options.withinMs', { unit: 'ms', min: 0 }, measureRecovery)
+  const within = checkNumber(options.within, 'options.within', { unit: 'ms', min: 0 }, measureRecovery)
   const interval = optionalNumber(
     options.interval,
     'options.interval',
@@ -67,9 +67,9 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
     50,
     measureRecovery,
   )
-  const attemptTimeoutMs = optionalNumber(
-    options.attemptTimeoutMs,
-    'options.attemptTimeoutMs',
+  const attemptTimeout = optionalNumber(
+    options.attemptTimeout,
+    'options.attemptTimeout',
     { unit: 'ms', min: 1 },
     undefined,
     measureRecovery,
@@ -82,7 +82,7 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
     measureRecovery,
   )
   const since = healedAt(options.since)
-  const deadline = since + withinMs
+  const deadline = since + within
   let attempts = 0
   let failures = 0
   let lastError: unknown
@@ -93,7 +93,7 @@ export async function measureRecovery(call: TimedCall, options: RecoveryOptions)
     const startedAt = now()
     const left = deadline - startedAt
     const settled = await measureSettle(call, {
-      giveUpAfterMs: Math.max(1, Math.min(left, attemptTimeoutMs ?? left)),
+      giveUpAfter: Math.max(1, Math.min(left, attemptTimeout ?? left)),
     })
     attempts++
     if (settled.outcome === 'resolved' && now() <= deadline) {

@@ -5,30 +5,25 @@ import { checkNumber } from '../validate.js'
 export type Settlement =
   | { readonly outcome: 'rejected'; readonly ms: number; readonly error: unknown }
   | { readonly outcome: 'resolved'; readonly ms: number; readonly value: unknown }
-  /** Still pending at `giveUpAfterMs`: its signal was aborted and the call abandoned. */
+  /** Still pending at `giveUpAfter`: its signal was aborted and the call abandoned. */
   | { readonly outcome: 'pending'; readonly ms: number }
 
 /** A call to time: gets a signal that aborts when the measurement gives up. */
 export type TimedCall = (signal: AbortSignal) => unknown
 
 /**
- * Starts `call` and waits for it to settle, at most `giveUpAfterMs`: then it aborts the call's signal and
+ * Starts `call` and waits for it to settle, at most `giveUpAfter`: then it aborts the call's signal and
  * reports it as pending, so a hanging call never hangs the caller.
  *
  * @example
- * const s = await measureSettle((signal) => client.complete('hi', { signal }), { giveUpAfterMs: 3_000 })
+ * const s = await measureSettle((signal) => client.complete('hi', { signal }), { giveUpAfter: 3_000 })
  * s.outcome // 'rejected' after 2,003 ms with a TimeoutError, or 'pending' if the client never gave up
  */
 export async function measureSettle(
   call: TimedCall | PromiseLike<unknown>,
-  options: { readonly giveUpAfterMs: number },
+  options: { readonly giveUpAfter: number },
 ): Promise<Settlement> {
-  const limit = checkNumber(
-    options.giveUpAfterMs,
-    'options.giveUpAfterMs',
-    { unit: 'ms', min: 0 },
-    measureSettle,
-  )
+  const limit = checkNumber(options.giveUpAfter, 'options.giveUpAfter', { unit: 'ms', min: 0 }, measureSettle)
   const controller = new AbortController()
   const start = performance.now()
   let running: Promise<unknown>

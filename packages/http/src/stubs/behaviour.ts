@@ -1,13 +1,13 @@
 // What an upstream stub does with each request, and the checks on it, so a typo is an error naming the field.
 import { type Callee, checkNumber, checkOneOf, FaultlineArgumentError, optionalNumber } from '@faultline/core'
 
-/** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delayMs`. */
+/** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delay`. */
 export interface OkBehaviour {
   readonly kind: 'ok'
   readonly status?: number
   readonly body?: string | object
   readonly headers?: Readonly<Record<string, string>>
-  readonly delayMs?: number
+  readonly delay?: number
 }
 
 /** Accepts the connection and reads the request, and never answers: the client's timeout must act. */
@@ -16,8 +16,8 @@ export interface BlackHoleBehaviour {
 }
 
 /**
- * Answers slowly: the headers after `headersAfterMs`, then the body trickled `chunkBytes` at a time every
- * `chunkIntervalMs` (an LLM streaming a token a second). With `trickle: 'headers'` the status line and
+ * Answers slowly: the headers after `headersAfter`, then the body trickled `chunkBytes` at a time every
+ * `chunkInterval` (an LLM streaming a token a second). With `trickle: 'headers'` the status line and
  * headers trickle too, byte by byte (a slow-loris upstream: the client's headers timeout must act).
  */
 export interface SlowBehaviour {
@@ -25,10 +25,10 @@ export interface SlowBehaviour {
   /** What trickles: the body only (default), or the headers and then the body. */
   readonly trickle?: 'body' | 'headers'
   readonly status?: number
-  readonly headersAfterMs?: number
+  readonly headersAfter?: number
   readonly body?: string
   readonly chunkBytes?: number
-  readonly chunkIntervalMs?: number
+  readonly chunkInterval?: number
 }
 
 /** Answers with an error status (500, 503, 429…), with `Retry-After` (seconds, or an HTTP date) if given. */
@@ -117,13 +117,13 @@ export function checkBehaviour(
   switch (b.kind) {
     case 'ok':
       status(b.status, `${argument}.status`, callee)
-      duration(b.delayMs, `${argument}.delayMs`, callee)
+      duration(b.delay, `${argument}.delay`, callee)
       break
     case 'slow':
       status(b.status, `${argument}.status`, callee)
-      duration(b.headersAfterMs, `${argument}.headersAfterMs`, callee)
+      duration(b.headersAfter, `${argument}.headersAfter`, callee)
       checkOneOf(b.trickle, ['body', 'headers'], `${argument}.trickle`, 'body', callee)
-      duration(b.chunkIntervalMs, `${argument}.chunkIntervalMs`, callee)
+      duration(b.chunkInterval, `${argument}.chunkInterval`, callee)
       optionalNumber(b.chunkBytes, `${argument}.chunkBytes`, { integer: true, min: 1 }, undefined, callee)
       break
     case 'status':

@@ -52,11 +52,11 @@ export function respond(
   switch (behaviour.kind) {
     case 'ok': {
       const answer = (): void => send(res, behaviour.status ?? 200, behaviour.body, behaviour.headers)
-      if (!behaviour.delayMs) {
+      if (!behaviour.delay) {
         answer()
         return
       }
-      const timer = timers.after(behaviour.delayMs, answer)
+      const timer = timers.after(behaviour.delay, answer)
       res.once('close', () => timers.clear(timer))
       return
     }
@@ -92,7 +92,7 @@ interface Sink {
   done(): void
 }
 
-// Writes `bytes` to `sink` `chunkBytes` at a time, `chunkIntervalMs` apart, the first piece `firstAfterMs`
+// Writes `bytes` to `sink` `chunkBytes` at a time, `chunkInterval` apart, the first piece `firstAfterMs`
 // from now. Closing the response clears the pending timer.
 function drip(
   res: ServerResponse,
@@ -103,7 +103,7 @@ function drip(
   sink: Sink,
 ): void {
   const step = behaviour.chunkBytes ?? 1
-  const every = behaviour.chunkIntervalMs ?? 100
+  const every = behaviour.chunkInterval ?? 100
   let offset = 0
   let timer: NodeJS.Timeout | undefined
   res.once('close', () => timers.clear(timer))
@@ -117,7 +117,7 @@ function drip(
   timer = timers.after(firstAfterMs, next)
 }
 
-// The headers after `headersAfterMs`, then the body a few bytes at a time.
+// The headers after `headersAfter`, then the body a few bytes at a time.
 function trickle(res: ServerResponse, behaviour: Slow, timers: Timers): void {
   const body = Buffer.from(behaviour.body ?? 'slow response')
   const head = (): void => {
@@ -130,13 +130,13 @@ function trickle(res: ServerResponse, behaviour: Slow, timers: Timers): void {
       res.end()
       return
     }
-    drip(res, behaviour, timers, body, behaviour.chunkIntervalMs ?? 100, {
+    drip(res, behaviour, timers, body, behaviour.chunkInterval ?? 100, {
       write: (chunk) => res.write(chunk),
       gone: () => res.destroyed,
       done: () => res.end(),
     })
   }
-  const timer = timers.after(behaviour.headersAfterMs ?? 0, head)
+  const timer = timers.after(behaviour.headersAfter ?? 0, head)
   res.once('close', () => timers.clear(timer))
 }
 
@@ -160,7 +160,7 @@ function trickleRaw(
     behaviour,
     timers,
     Buffer.concat([Buffer.from(head, 'latin1'), body]),
-    behaviour.headersAfterMs ?? 0,
+    behaviour.headersAfter ?? 0,
     {
       write: (chunk) => socket.write(chunk),
       gone: () => socket.destroyed,

@@ -59,10 +59,10 @@ describe('startUpstream', () => {
   it('slow: headers late, then the body a few bytes at a time', async () => {
     await using upstream = await startUpstream({
       kind: 'slow',
-      headersAfterMs: 150,
+      headersAfter: 150,
       body: 'abcdef',
       chunkBytes: 2,
-      chunkIntervalMs: 50,
+      chunkInterval: 50,
     })
     const start = performance.now()
     const res = await fetch(upstream.url, { signal: AbortSignal.timeout(3_000) })
@@ -79,7 +79,7 @@ describe('startUpstream', () => {
       trickle: 'headers',
       body: 'ok',
       chunkBytes: 16,
-      chunkIntervalMs: 20,
+      chunkInterval: 20,
     })
     const start = performance.now()
     const res = await fetch(upstream.url, { signal: AbortSignal.timeout(5_000) })
@@ -93,7 +93,7 @@ describe('startUpstream', () => {
   })
 
   it('slow headers: a client with a short timeout gives up before the headers are complete', async () => {
-    await using upstream = await startUpstream({ kind: 'slow', trickle: 'headers', chunkIntervalMs: 50 })
+    await using upstream = await startUpstream({ kind: 'slow', trickle: 'headers', chunkInterval: 50 })
     await expect(get(upstream.url, 300)).rejects.toThrow(/aborted due to timeout/)
     await sleep(20)
     expect(upstream.requests[0]?.outcome).toBe('abandoned')
@@ -204,8 +204,8 @@ describe('startUpstream', () => {
         'unknown behaviour "blackhole"; use one of ok, blackHole, slow, status, reset, flapping',
       ),
     )
-    await expect(startUpstream({ kind: 'slow', headersAfterMs: -1 })).rejects.toThrowError(
-      'behaviour.headersAfterMs: expected a number of ms >= 0, got -1',
+    await expect(startUpstream({ kind: 'slow', headersAfter: -1 })).rejects.toThrowError(
+      'behaviour.headersAfter: expected a number of ms >= 0, got -1',
     )
     await expect(startUpstream({ kind: 'status', status: 999 })).rejects.toThrowError(
       'behaviour.status: expected an integer from 100 to 599, got 999',
@@ -227,7 +227,7 @@ describe('cleanup', () => {
     const before = sockets()
     const failingTest = async () => {
       await using hole = await startUpstream({ kind: 'blackHole' })
-      await using slow = await startUpstream({ kind: 'slow', body: 'x'.repeat(100), chunkIntervalMs: 1_000 })
+      await using slow = await startUpstream({ kind: 'slow', body: 'x'.repeat(100), chunkInterval: 1_000 })
       void fetch(hole.url).catch(() => {})
       void fetch(slow.url)
         .then((res) => res.text())
@@ -245,7 +245,7 @@ describe('cleanup', () => {
 
 describe('upstream.report()', () => {
   it('turns the request log into a LoadReport tagged by behaviour', async () => {
-    await using upstream = await startUpstream({ kind: 'ok', delayMs: 20 })
+    await using upstream = await startUpstream({ kind: 'ok', delay: 20 })
     for (let i = 0; i < 4; i++) await get(upstream.url)
     upstream.set({ kind: 'status', status: 503 })
     for (let i = 0; i < 2; i++) await get(upstream.url)

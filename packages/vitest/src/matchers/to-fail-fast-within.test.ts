@@ -42,11 +42,11 @@ describe('.toFailFastWithin', () => {
     await using upstream = await startUpstream({ kind: 'blackHole' })
     const start = performance.now()
     const error = await expect(clientWithoutTimeout(upstream.url))
-      .toFailFastWithin(1_000, { giveUpAfterMs: 1_500 })
+      .toFailFastWithin(1_000, { giveUpAfter: 1_500 })
       .catch((e: unknown) => e)
     expect(performance.now() - start).toBeLessThan(3_000)
     expect(String(error)).toMatchInlineSnapshot(`
-      "Error: expect(call).toFailFastWithin(1000, { giveUpAfterMs: 1500 })
+      "Error: expect(call).toFailFastWithin(1000, { giveUpAfter: 1500 })
 
       1 call still pending after 1,500 ms > 1,000 ms: gave up and aborted its signal
       Hint: the call hangs: give it a timeout shorter than 1,000 ms (AbortSignal.timeout(ms), a cockatiel timeout policy, an opossum timeout)"
@@ -86,8 +86,8 @@ describe('.toFailFastWithin', () => {
     await expect(expect(async () => {}).toFailFastWithin(-1)).rejects.toThrow(
       'budgetMs: expected a number of ms > 0, got -1',
     )
-    await expect(expect(async () => {}).toFailFastWithin(1_000, { giveUpAfterMs: 500 })).rejects.toThrow(
-      'options.giveUpAfterMs: expected a number of ms >= the budget (1000 ms): a call cannot be judged before its budget ends, got 500',
+    await expect(expect(async () => {}).toFailFastWithin(1_000, { giveUpAfter: 500 })).rejects.toThrow(
+      'options.giveUpAfter: expected a number of ms >= the budget (1000 ms): a call cannot be judged before its budget ends, got 500',
     )
   })
 })
@@ -95,7 +95,7 @@ describe('.toFailFastWithin', () => {
 describe('.not.toFailFastWithin', () => {
   it('passes when the call hangs (and gives up on it at the limit)', async () => {
     await using upstream = await startUpstream({ kind: 'blackHole' })
-    await expect(clientWithoutTimeout(upstream.url)).not.toFailFastWithin(200, { giveUpAfterMs: 400 })
+    await expect(clientWithoutTimeout(upstream.url)).not.toFailFastWithin(200, { giveUpAfter: 400 })
   })
 
   it('fails when the call fails fast', async () => {

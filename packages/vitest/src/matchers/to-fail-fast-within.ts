@@ -18,7 +18,7 @@ export interface FailFastOptions {
    * When to stop waiting for a call that has not settled, in ms: its signal is aborted and it counts as
    * hanging (default: the budget plus half of it, at least 500 ms more).
    */
-  readonly giveUpAfterMs?: number
+  readonly giveUpAfter?: number
 }
 
 function plural(n: number, word: string): string {
@@ -31,7 +31,7 @@ function slowest(list: readonly Settlement[]): number {
 
 /**
  * Passes when the call rejects within `budgetMs`: under a hanging fault, a client with a timeout fails
- * fast instead of hanging. Never hangs the test: at `giveUpAfterMs` it aborts the call's signal and fails.
+ * fast instead of hanging. Never hangs the test: at `giveUpAfter` it aborts the call's signal and fails.
  * `received` is a function of an AbortSignal (or a promise, timed from the assertion).
  *
  * @example
@@ -46,20 +46,18 @@ export async function toFailFastWithin(
 ): Promise<{ pass: boolean; message: () => string; actual: number; expected: number }> {
   checkBudget(budgetMs, 'budgetMs')
   const calls = checkNumber(options.calls ?? 1, 'options.calls', { integer: true, min: 1, max: 10_000 })
-  const giveUpAfterMs = checkBudget(
-    options.giveUpAfterMs ?? budgetMs + Math.max(500, budgetMs / 2),
-    'options.giveUpAfterMs',
+  const giveUpAfter = checkBudget(
+    options.giveUpAfter ?? budgetMs + Math.max(500, budgetMs / 2),
+    'options.giveUpAfter',
   )
-  if (giveUpAfterMs < budgetMs) {
+  if (giveUpAfter < budgetMs) {
     throw new FaultlineArgumentError(
-      'options.giveUpAfterMs',
-      `expected a number of ms >= the budget (${budgetMs} ms): a call cannot be judged before its budget ends, got ${giveUpAfterMs}`,
+      'options.giveUpAfter',
+      `expected a number of ms >= the budget (${budgetMs} ms): a call cannot be judged before its budget ends, got ${giveUpAfter}`,
     )
   }
   const call = asCall(received, 'toFailFastWithin', { allowPromise: calls === 1 })
-  const settled = await Promise.all(
-    Array.from({ length: calls }, () => measureSettle(call, { giveUpAfterMs })),
-  )
+  const settled = await Promise.all(Array.from({ length: calls }, () => measureSettle(call, { giveUpAfter })))
   const fast = settled.filter((s) => s.outcome === 'rejected' && s.ms <= budgetMs)
   const late = settled.filter((s) => s.outcome === 'rejected' && s.ms > budgetMs)
   const resolved = settled.filter((s) => s.outcome === 'resolved')
@@ -75,7 +73,7 @@ export async function toFailFastWithin(
   const hints: string[] = []
   if (pending.length > 0) {
     lines.push(
-      `${plural(pending.length, 'call')}${of} still pending after ${formatMs(giveUpAfterMs)} > ${budget}: gave up and aborted its signal`,
+      `${plural(pending.length, 'call')}${of} still pending after ${formatMs(giveUpAfter)} > ${budget}: gave up and aborted its signal`,
     )
     hints.push(
       `the call hangs: give it a timeout shorter than ${budget} (AbortSignal.timeout(ms), a cockatiel timeout policy, an opossum timeout)`,

@@ -4,7 +4,7 @@ import { asCall, checkBudget, describeError } from './call-input.js'
 import { formatArgs, type VerdictResult, verdict } from './message.js'
 
 /** Options of `toRecoverWithin`: how to probe, and where to report the measured recovery time. */
-export interface RecoverWithinOptions extends Omit<RecoveryOptions, 'withinMs'> {
+export interface RecoverWithinOptions extends Omit<RecoveryOptions, 'within'> {
   /** Receives the measurement, pass or fail (e.g. to print or keep the recovery time). */
   readonly onMeasured?: (recovery: Recovery) => void
 }
@@ -27,7 +27,7 @@ export async function toRecoverWithin(
   checkBudget(budgetMs, 'budgetMs')
   const call = asCall(received, 'toRecoverWithin')
   const { onMeasured, ...probe } = options
-  const r = await measureRecovery(call, { ...probe, withinMs: budgetMs })
+  const r = await measureRecovery(call, { ...probe, within: budgetMs })
   onMeasured?.(r)
   const pass = r.recovered
   const successes = options.successes ?? 1

@@ -65,7 +65,7 @@ export interface FaultlineMonitorMatchers<R = unknown> {
 
 /** The fault matchers: on calls (`expect((signal) => …)`), upstream stubs, and breaker observers. */
 export interface FaultlineFaultMatchers<R = unknown> {
-  /** The call rejects within `budgetMs` instead of hanging; gives up (and fails) at `giveUpAfterMs`. Async. */
+  /** The call rejects within `budgetMs` instead of hanging; gives up (and fails) at `giveUpAfter`. Async. */
   toFailFastWithin(budgetMs: number, options?: FailFastOptions): Promise<R>
   /** After the fault healed (`since`), the call succeeds again within `budgetMs`; reports the recovery time. Async. */
   toRecoverWithin(budgetMs: number, options?: RecoverWithinOptions): Promise<R>
