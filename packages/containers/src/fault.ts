@@ -1,4 +1,4 @@
-import { type ActiveFault, FaultWindow, type Timeline } from '@faultline/core'
+import { AppliedFault, type Timeline } from '@faultline/core'
 
 /** What a container operation did to its service. */
 export type ContainerFaultKind = 'paused' | 'stopped' | 'killed' | 'restarting' | 'disconnected'
@@ -28,13 +28,11 @@ export interface HealOptions {
  *   // … every command hangs here …
  * } // unpaused here, even if the block threw
  */
-export class ContainerFault implements ActiveFault {
+export class ContainerFault extends AppliedFault {
   /** What the operation did, e.g. `paused`. */
   readonly kind: ContainerFaultKind
-  readonly #window: FaultWindow
   readonly #bringBack: (options: HealOptions) => Promise<void>
-  readonly #onHealed: (fault: ContainerFault) => void
-  #healing: Promise<void> | undefined
+  readonly #forget: (fault: ContainerFault) => void
 
   /** @internal Made by a service's container operations, once the operation succeeded. */
   constructor(fault: {
@@ -46,40 +44,20 @@ export class ContainerFault implements ActiveFault {
     bringBack: (options: HealOptions) => Promise<void>
     onHealed: (fault: ContainerFault) => void
   }) {
-    this.kind = fault.kind
-    this.#window = new FaultWindow(`${fault.service} ${fault.kind}`, {
+    super(`${fault.service} ${fault.kind}`, {
       timeline: fault.timeline,
       target: fault.service,
       details: { operation: fault.kind },
       at: fault.at,
     })
+    this.kind = fault.kind
     this.#bringBack = fault.bringBack
-    this.#onHealed = fault.onHealed
-  }
-
-  /** `<service> <kind>`, e.g. `pg paused`: its name on a timeline (`report.during(name)`). */
-  get name(): string {
-    return this.#window.name
+    this.#forget = fault.onHealed
   }
 
   /** The service's name, e.g. `pg`. */
-  get target(): string {
-    return this.#window.target ?? ''
-  }
-
-  /** When the operation was asked for, epoch ms (core's `now()`). */
-  get startedAt(): number {
-    return this.#window.startedAt
-  }
-
-  /** When it healed (epoch ms), once it has. */
-  get healedAt(): number | undefined {
-    return this.#window.healedAt
-  }
-
-  /** True until healed. */
-  get active(): boolean {
-    return this.#window.open
+  override get target(): string {
+    return super.target ?? ''
   }
 
   /**
@@ -88,25 +66,20 @@ export class ContainerFault implements ActiveFault {
    * nothing; a failed attempt (the service did not answer in time) leaves the fault active, so it can be
    * retried.
    */
-  heal(options: HealOptions = {}): Promise<void> {
-    if (!this.active) return Promise.resolve()
-    this.#healing ??= this.#bringBack(options)
-      .then(() => this.settle())
-      .finally(() => {
-        this.#healing = undefined
-      })
-    return this.#healing
-  }
-
-  /** Same as `heal()`, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.heal()
+  override heal(options: HealOptions = {}): Promise<void> {
+    return this.healWith(() => this.#bringBack(options))
   }
 
   /** @internal Marks the fault healed, without touching the container (it was brought back). */
   settle(at?: number): void {
-    if (!this.active) return
-    this.#window.close(at)
-    this.#onHealed(this)
+    this.markHealed(at)
+  }
+
+  protected undo(): Promise<void> {
+    return this.#bringBack({})
+  }
+
+  protected override onHealed(): void {
+    this.#forget(this)
   }
 }

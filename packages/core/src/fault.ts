@@ -101,3 +101,87 @@ export function isActiveFault(value: unknown): value is ActiveFault {
   const v = value as Partial<ActiveFault>
   return typeof v.heal === 'function' && typeof v.name === 'string' && typeof v.startedAt === 'number'
 }
+
+/**
+ * The common part of every fault class: its window on the timeline, the `ActiveFault` getters, and a heal
+ * that is idempotent (concurrent calls share one attempt; once healed, later calls do nothing) and can be
+ * retried (a failed undo leaves the fault active). A subclass says how to undo itself in `undo()`, or
+ * calls `healWith()` when its heal takes options.
+ *
+ * @example
+ * class FlagFault extends AppliedFault {
+ *   constructor(readonly flags: Map<string, boolean>, timeline?: Timeline) {
+ *     super('cache off', { timeline, target: 'cache' })
+ *     flags.set('cache', false)
+ *   }
+ *   protected undo(): void {
+ *     this.flags.set('cache', true)
+ *   }
+ * }
+ * await using fault = new FlagFault(flags, timeline)
+ */
+export abstract class AppliedFault implements ActiveFault {
+  readonly #window: FaultWindow
+  #healing: Promise<void> | undefined
+
+  protected constructor(name: string, options: ConstructorParameters<typeof FaultWindow>[1] = {}) {
+    this.#window = new FaultWindow(name, options)
+  }
+
+  get name(): string {
+    return this.#window.name
+  }
+
+  get target(): string | undefined {
+    return this.#window.target
+  }
+
+  get startedAt(): number {
+    return this.#window.startedAt
+  }
+
+  get healedAt(): number | undefined {
+    return this.#window.healedAt
+  }
+
+  get active(): boolean {
+    return this.#window.open
+  }
+
+  /** Ends the fault: undoes it, then closes its window. Idempotent; a failed undo can be retried. */
+  heal(): Promise<void> {
+    return this.healWith(() => this.undo())
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.heal()
+  }
+
+  /** Undoes the fault; resolves when the system is as it was, as far as this fault can tell. */
+  protected abstract undo(): void | Promise<void>
+
+  /** Heals with this `undo` (for a heal that takes options), sharing one attempt between callers. */
+  protected healWith(undo: () => void | Promise<void>): Promise<void> {
+    if (!this.active) return Promise.resolve()
+    // An async function runs until its first await at once: a synchronous undo has taken effect, and the
+    // fault reads healed, as soon as heal() returns.
+    this.#healing ??= (async () => {
+      const undoing = undo()
+      if (undoing instanceof Promise) await undoing
+      this.markHealed()
+    })().finally(() => {
+      this.#healing = undefined
+    })
+    return this.#healing
+  }
+
+  /** Closes the window (at `at`, default now) without undoing: something else already brought it back. */
+  protected markHealed(at?: number): void {
+    if (!this.active) return
+    this.#window.close(at)
+    this.onHealed()
+  }
+
+  /** Called once, when the fault has healed (e.g. to forget it). */
+  protected onHealed(): void {}
+}

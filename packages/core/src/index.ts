@@ -1,7 +1,7 @@
 export { now } from './clock.js'
 export { describeValue } from './describe-value.js'
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
-export { type ActiveFault, FaultWindow, isActiveFault, type TimelineOptions } from './fault.js'
+export { type ActiveFault, AppliedFault, FaultWindow, isActiveFault, type TimelineOptions } from './fault.js'
 export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
 export {
   classifyError,

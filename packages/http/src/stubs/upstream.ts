@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  type ActiveFault,
+  AppliedFault,
   checkNumber,
   FaultlineArgumentError,
   FaultlineError,
-  FaultWindow,
+  type FaultWindow,
   type LoadReport,
   now,
   optionalNumber,
@@ -40,52 +40,25 @@ export interface UpstreamOptions {
  *   outage.active // true
  * } // healed: the upstream answers as before
  */
-export class UpstreamFault implements ActiveFault {
+export class UpstreamFault extends AppliedFault {
   /** The behaviour in force while the fault is active. */
   readonly behaviour: UpstreamBehaviour
-  readonly #window: FaultWindow
   readonly #restore: () => void
 
   /** @internal Use `upstream.fault(behaviour)`. */
-  constructor(behaviour: UpstreamBehaviour, window: FaultWindow, restore: () => void) {
+  constructor(
+    behaviour: UpstreamBehaviour,
+    window: ConstructorParameters<typeof FaultWindow>,
+    restore: () => void,
+  ) {
+    super(...window)
     this.behaviour = behaviour
-    this.#window = window
     this.#restore = restore
   }
 
-  /** How it reads on the timeline, e.g. `llm status` (default `<stub> <kind>`). */
-  get name(): string {
-    return this.#window.name
-  }
-
-  /** The stub's name. */
-  get target(): string | undefined {
-    return this.#window.target
-  }
-
-  /** When it was applied, epoch ms (core's `now()`). */
-  get startedAt(): number {
-    return this.#window.startedAt
-  }
-
-  /** When it healed, epoch ms; undefined while active. */
-  get healedAt(): number | undefined {
-    return this.#window.healedAt
-  }
-
-  get active(): boolean {
-    return this.#window.open
-  }
-
-  /** Puts back the behaviour it replaced, for the requests that arrive from now on. Idempotent. */
-  async heal(): Promise<void> {
-    if (!this.#window.open) return
+  /** Puts back the behaviour it replaced, for the requests that arrive from now on. */
+  protected undo(): void {
     this.#restore()
-    this.#window.close()
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.heal()
   }
 }
 
@@ -282,12 +255,14 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
     checkBehaviour(behaviour, 'behaviour', this.fault)
     const previous = this.#behaviour
     this.set(behaviour)
-    const window = new FaultWindow(options.name ?? `${this.name} ${behaviour.kind}`, {
+    const window = {
       timeline: options.timeline ?? this.#timeline,
       target: this.name,
       details: { ...behaviour },
-    })
-    return new UpstreamFault(behaviour, window, () => this.set(previous))
+    }
+    return new UpstreamFault(behaviour, [options.name ?? `${this.name} ${behaviour.kind}`, window], () =>
+      this.set(previous),
+    )
   }
 
   /**
