@@ -11,7 +11,7 @@ const repo = resolve(import.meta.dirname, '../..')
 const packages = ['core', 'proxy', 'containers', 'http', 'vitest']
 
 /** The names a module file exports, each with the specifier it re-exports from (undefined: its own). */
-export function exportedNames(source: string): Map<string, string | undefined> {
+function exportedNames(source: string): Map<string, string | undefined> {
   const names = new Map<string, string | undefined>()
   const lists = /export\s+(?:type\s+)?\{([^}]*)\}(?:\s*from\s*'([^']+)')?/g
   for (const [, list = '', from] of source.matchAll(lists)) {
