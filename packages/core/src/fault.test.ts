@@ -20,7 +20,11 @@ class Switch extends AppliedFault {
       this.failures--
       throw new Error('could not switch back')
     }
-    if (this.wait) return this.wait.then(() => void (this.state.on = true))
+    if (this.wait) {
+      return this.wait.then(() => {
+        this.state.on = true
+      })
+    }
     this.state.on = true
   }
 }
