@@ -1,12 +1,12 @@
 // The examples of docs/http.md. Each region below is shown verbatim on that page, and the last test
 // checks it still is, so the docs cannot drift from code that runs.
-import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { httpLoad, startUpstream } from '@faultline/http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import '../setup.js'
+import { expectPageShowsRegions } from './docs-regions.test-support.js'
 
 // "Your app": a loopback server whose endpoints take a few milliseconds.
 let app: Server
@@ -88,18 +88,6 @@ describe('docs/http.md', () => {
   // #endregion upstream-fault
 
   test('shows these examples verbatim', () => {
-    const page = readFileSync(new URL('../../../../docs/http.md', import.meta.url), 'utf8')
-    const source = readFileSync(new URL(import.meta.url), 'utf8')
-    for (const name of ['open-model', 'closed-model', 'upstream-fault']) {
-      const region = new RegExp(`// #region ${name}\\n([\\s\\S]*?)\\n\\s*// #endregion ${name}`).exec(
-        source,
-      )?.[1]
-      expect(region, name).toBeDefined()
-      const dedented = region!
-        .split('\n')
-        .map((line) => line.replace(/^ {2}/, ''))
-        .join('\n')
-      expect(page, `docs/http.md shows region ${name}`).toContain(dedented)
-    }
+    expectPageShowsRegions('docs/http.md', import.meta.url, ['open-model', 'closed-model', 'upstream-fault'])
   })
 })

@@ -1,12 +1,12 @@
 // The examples of docs/injectors.md. Each region below is shown verbatim on that page, and the last test
 // checks it still is, so the docs cannot drift from code that runs.
-import { readFileSync } from 'node:fs'
 import { injectMethod } from '@faultline/core'
 import { startUpstream } from '@faultline/http'
 import { ConsecutiveBreaker, circuitBreaker, handleAll, TimeoutStrategy, timeout, wrap } from 'cockatiel'
 import { describe, expect, test } from 'vitest'
 import { observeBreaker } from '../breaker.js'
 import '../setup.js'
+import { expectPageShowsRegions } from './docs-regions.test-support.js'
 
 // #region llm-client
 // The code under test: a chat client with a timeout per call and a circuit breaker (cockatiel).
@@ -92,18 +92,11 @@ describe('docs/injectors.md', () => {
   // #endregion inject-tenant
 
   test('shows these examples verbatim', () => {
-    const page = readFileSync(new URL('../../../../docs/injectors.md', import.meta.url), 'utf8')
-    const source = readFileSync(new URL(import.meta.url), 'utf8')
-    for (const name of ['llm-client', 'llm-black-hole', 'llm-no-timeout', 'inject-tenant']) {
-      const region = new RegExp(`// #region ${name}\\n([\\s\\S]*?)\\n\\s*// #endregion ${name}`).exec(
-        source,
-      )?.[1]
-      expect(region, name).toBeDefined()
-      // Strip the region's common indentation (tests sit inside describe, the client at top level).
-      const lines = region!.split('\n')
-      const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length))
-      const dedented = lines.map((line) => line.slice(indent)).join('\n')
-      expect(page, `docs/injectors.md shows region ${name}`).toContain(dedented)
-    }
+    expectPageShowsRegions('docs/injectors.md', import.meta.url, [
+      'llm-client',
+      'llm-black-hole',
+      'llm-no-timeout',
+      'inject-tenant',
+    ])
   })
 })

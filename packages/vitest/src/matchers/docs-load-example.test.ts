@@ -1,12 +1,12 @@
 // The examples of docs/load.md (HTTP load has its own page, tested in docs-http-example.test.ts). Each region below is shown verbatim on that page, and the last test
 // checks it still is, so the docs cannot drift from code that runs.
-import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { constantRate, load, poissonArrivals, rampRate, rampUsers, ratePhases } from '@faultline/core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import '../setup.js'
+import { expectPageShowsRegions } from './docs-regions.test-support.js'
 
 // "Your app": a loopback server whose endpoints take a few milliseconds.
 let app: Server
@@ -70,19 +70,6 @@ describe('docs/load.md', () => {
   // #endregion open-mix
 
   test('shows these examples verbatim', () => {
-    const page = readFileSync(new URL('../../../../docs/load.md', import.meta.url), 'utf8')
-    const source = readFileSync(new URL(import.meta.url), 'utf8')
-    // The http region is shown on docs/http.md.
-    for (const name of ['ramp-users', 'open-mix']) {
-      const region = new RegExp(`// #region ${name}\\n([\\s\\S]*?)\\n\\s*// #endregion ${name}`).exec(
-        source,
-      )?.[1]
-      expect(region, name).toBeDefined()
-      const dedented = region!
-        .split('\n')
-        .map((line) => line.replace(/^ {2}/, ''))
-        .join('\n')
-      expect(page, `docs/load.md shows region ${name}`).toContain(dedented)
-    }
+    expectPageShowsRegions('docs/load.md', import.meta.url, ['ramp-users', 'open-mix'])
   })
 })
