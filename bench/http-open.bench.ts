@@ -8,24 +8,19 @@
 // Target: 2,000 arrivals/s held within 1 %, none dropped. The lag is reported, not judged: on a shared
 // machine it measures the other work more than the client (every ms of it is in the latencies, as due).
 //    Env: BENCH_HTTP_OPEN_RATES, BENCH_HTTP_OPEN_SECONDS, BENCH_HTTP_OPEN_REPEATS.
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpLoad } from '@faultline/http'
+import { median, round as roundTo, spawnServer } from './support.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const loadavgAtStart = loadavg().map((x) => Math.round(x * 100) / 100)
 const ladder = (process.env.BENCH_HTTP_OPEN_RATES ?? '500,1000,2000,4000,8000').split(',').map(Number)
 const seconds = Number(process.env.BENCH_HTTP_OPEN_SECONDS ?? 2)
 const repeats = Number(process.env.BENCH_HTTP_OPEN_REPEATS ?? 3)
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
+const round = (x: number, digits = 3): number => roundTo(x, digits)
 
 // The server counts the requests it received, and says how many on GET /count.
 const serverCode = `
@@ -38,12 +33,7 @@ const server = http.createServer((req, res) => {
 })
 server.listen(0, '127.0.0.1', () => console.log(server.address().port))
 `
-const server = spawn(process.execPath, ['-e', serverCode], { stdio: ['ignore', 'pipe', 'inherit'] })
-const port = await new Promise<number>((resolve, reject) => {
-  server.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
-  server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)))
-})
-const url = `http://127.0.0.1:${port}/`
+const { server, url } = await spawnServer(serverCode)
 const received = async (): Promise<number> => Number(await (await fetch(`${url}count`)).text())
 
 async function run(rate: number) {

@@ -11,7 +11,7 @@
 //    held within 1 %, none dropped).
 //    Env: BENCH_ROUNDS, BENCH_HTTP_SECONDS, BENCH_CONNECTIONS, BENCH_RATES, BENCH_RATE_SECONDS,
 //    BENCH_RATE_REPEATS.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { load } from '@faultline/core'
 import { httpLoad } from '@faultline/http'
 import autocannon from 'autocannon'
+import { median, round as roundTo, spawnServer } from './support.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const loadavgAtStart = loadavg().map((x) => Math.round(x * 100) / 100)
@@ -30,12 +31,7 @@ const ladder = (process.env.BENCH_RATES ?? '5000,10000,20000,40000,80000,160000,
   .map(Number)
 const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 2)
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
-const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
+const round = (x: number, digits = 1): number => roundTo(x, digits)
 
 // --- the server: a plain Node HTTP server in its own process --------------------------------------
 const serverCode = `
@@ -43,12 +39,7 @@ const http = require('node:http')
 const server = http.createServer((req, res) => res.end('hello world'))
 server.listen(0, '127.0.0.1', () => console.log(server.address().port))
 `
-const server = spawn(process.execPath, ['-e', serverCode], { stdio: ['ignore', 'pipe', 'inherit'] })
-const port = await new Promise<number>((resolve, reject) => {
-  server.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
-  server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)))
-})
-const url = `http://127.0.0.1:${port}/`
+const { server, url } = await spawnServer(serverCode)
 
 // Each run also measures the bench process's CPU time per request: the client-side cost of each tool,
 // steadier than req/s on a shared machine where the server's core is the bottleneck.
