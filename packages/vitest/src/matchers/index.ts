@@ -19,6 +19,14 @@ import { toMeetSLO } from './to-meet-slo.js'
 import { toNeverExceed } from './to-never-exceed.js'
 import { toRecoverWithin } from './to-recover-within.js'
 
+export {
+  attachChart,
+  CHARTS_DIR,
+  CHARTS_ENV,
+  type ChartRequest,
+  type ChartVerdict,
+  chartsEnabled,
+} from '../report/attach.js'
 // The building blocks of every matcher above, public so that a project's own matchers inherit the same
 // honesty (docs/matchers.md): the sample floor, the message and verdict helpers, the strictness rule, and
 // the inputs (reports, histories, monitors, request logs, calls) taken the way Faultline's matchers take them.

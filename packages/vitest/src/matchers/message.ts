@@ -3,6 +3,7 @@
 // then `Hint:` lines. Public (`@faultline/vitest/matchers`): a project's own matchers read the same.
 import { formatCount, formatMs, formatSeconds, type LoadReport } from '@faultline/core'
 import type { MatcherState } from 'vitest'
+import { attachChart, type ChartRequest } from '../report/attach.js'
 
 /** The parts of a matcher message. */
 export interface MessageParts {
@@ -16,6 +17,8 @@ export interface MessageParts {
   /** What was expected and measured, one finding per line. */
   readonly lines: readonly string[]
   readonly hints?: readonly string[]
+  /** The path of the run's chart (from {@link attachChart}): the message ends with `Chart: <path>`. */
+  readonly chart?: string | undefined
 }
 
 /**
@@ -33,7 +36,8 @@ export interface MessageParts {
  */
 export function message(parts: MessageParts): string {
   const head = `expect(${parts.subject ?? 'report'})${parts.isNot ? '.not' : ''}.${parts.matcher}(${parts.args})`
-  return [head, '', ...parts.lines, ...(parts.hints ?? []).map((h) => `Hint: ${h}`)].join('\n')
+  const chart = parts.chart === undefined ? [] : [`Chart: ${parts.chart}`]
+  return [head, '', ...parts.lines, ...(parts.hints ?? []).map((h) => `Hint: ${h}`), ...chart].join('\n')
 }
 
 /** What {@link verdict} needs besides the matcher's state. */
@@ -56,6 +60,12 @@ export interface VerdictParts {
   readonly lines?: readonly string[]
   /** `Hint:` lines, shown only when the matcher failed: the likely cause and the fix. */
   readonly hints?: readonly string[]
+  /**
+   * The report judged and the limit it was judged against: its chart, with the limit dashed, is written
+   * under `reports/charts/` and attached to the test, and the message ends with `Chart: <path>`
+   * (nothing outside a test, or with `FAULTLINE_CHARTS=0`).
+   */
+  readonly chart?: ChartRequest
   /** For Vitest's diff. */
   readonly actual?: unknown
   readonly expected?: unknown
@@ -90,19 +100,29 @@ export interface VerdictResult {
  */
 export function verdict(state: Pick<MatcherState, 'isNot'>, parts: VerdictParts): VerdictResult {
   const { pass } = parts
+  const args = typeof parts.args === 'string' ? parts.args : formatArgs(...parts.args)
+  const chart =
+    parts.chart === undefined
+      ? undefined
+      : attachChart(state, parts.chart, {
+          assertion: `expect(${parts.subject ?? 'report'})${state.isNot ? '.not' : ''}.${parts.matcher}(${args})`,
+          held: pass !== Boolean(state.isNot),
+          finding: parts.finding,
+        })
   return {
     pass,
     message: () =>
       message({
         subject: parts.subject,
         matcher: parts.matcher,
-        args: typeof parts.args === 'string' ? parts.args : formatArgs(...parts.args),
+        args,
         isNot: state.isNot,
         lines: [
           pass ? `${parts.finding}, expected ${parts.notExpected}` : parts.finding,
           ...(parts.lines ?? []),
         ],
         hints: pass ? [] : parts.hints,
+        chart,
       }),
     actual: parts.actual,
     expected: parts.expected,

@@ -36,6 +36,7 @@ export function toHaveErrorRateBelow(
     notExpected: `${opposite('ceiling')} ${formatRatio(limit)}`,
     lines: countedLines(report, 'counted as errors'),
     hints: kinds === '' ? [] : [`errors by kind: ${kinds}`],
+    chart: { report, limits: { errorRate: limit } },
     actual: measured,
     expected: limit,
   })

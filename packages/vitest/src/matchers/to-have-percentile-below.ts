@@ -63,6 +63,7 @@ export function judgePercentile(
     notExpected: `${name} ${opposite('ceiling')} ${formatMs(limitMs)}`,
     lines: countedLines(report, 'counted above the budget'),
     hints: worst === undefined ? [] : [worst],
+    chart: { report, limits: { latency: [{ name, ms: limitMs }] } },
     actual: measured,
     expected: limitMs,
   })

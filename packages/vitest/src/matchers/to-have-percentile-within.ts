@@ -80,6 +80,7 @@ export function toHavePercentileWithin(
       `baseline over ${formatSamples(baseline, baseLine.have, baseLine.floor.needed)}`,
       ...countedLines(baseline, 'counted above its latencies').map((l) => `baseline: ${l}`),
     ],
+    chart: { report, limits: { latency: [{ name: `${factor} x baseline ${name}`, ms: limit }] } },
     actual: measured,
     expected: limit,
   })

@@ -61,6 +61,7 @@ export function toHaveThroughputAtLeast(
     finding: `throughput ${versus(measured, perSecond, 'floor', formatRate)}: ${throughputFinding(report, perSecond)}`,
     notExpected: `${opposite('floor')} ${formatRate(perSecond)}`,
     lines: countedLines(report, 'not completed'),
+    chart: { report, limits: { throughput: perSecond } },
     actual: measured,
     expected: perSecond,
   })

@@ -8,6 +8,8 @@ import {
   type LoadReport,
 } from '@faultline/core'
 import type { MatcherState } from 'vitest'
+import { attachChart } from '../report/attach.js'
+import type { ChartLimits } from '../report/chart.js'
 import { type LineSamples, maxFloor, meanFloor, requireFloors, throughputWindowFloorMs } from './floors.js'
 import { checkErrorRate, checkMs, checkRate, checkSampleCount } from './limits.js'
 import {
@@ -97,6 +99,16 @@ function lines(report: LoadReport, slo: SloLimits): SloLine[] {
   return out
 }
 
+/** The SLO's lines as chart limits: every latency budget, the error rate and the throughput. */
+function chartLimits(slo: SloLimits): ChartLimits {
+  const latency: { name: string; ms: number }[] = []
+  for (const key of [...Object.keys(LATENCIES), 'mean', 'max'] as const) {
+    const ms = slo[key as keyof typeof LATENCIES | 'mean' | 'max']
+    if (ms !== undefined) latency.push({ name: key === 'p999' ? 'p99.9' : key, ms })
+  }
+  return { latency, errorRate: slo.errorRate, throughput: slo.throughput }
+}
+
 function checkSlo(slo: unknown): SloLimits {
   if (typeof slo !== 'object' || slo === null) {
     throw new FaultlineArgumentError(
@@ -143,6 +155,15 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
   const listed = all.map((l) => `  ${l.met ? '✓' : '✗'} ${l.text}`)
   const kinds = errorKinds(report)
   const over = formatSamples(report, report.count)
+  const chart = attachChart(
+    this,
+    { report, limits: chartLimits(slo) },
+    {
+      assertion: `expect(report)${this.isNot ? '.not' : ''}.toMeetSLO(${formatArgs(slo)})`,
+      held: pass !== Boolean(this.isNot),
+      finding: `${breached.length} of ${all.length} SLO lines breached`,
+    },
+  )
   const head = pass
     ? `all ${all.length} SLO lines met over ${over}, expected at least one breached:`
     : `${breached.length} of ${all.length} SLO lines breached over ${over}:`
@@ -159,6 +180,7 @@ export function toMeetSLO(this: MatcherState, received: unknown, slo: SloLimits)
           ...countedLines(report, 'counted as errors, and above every latency budget'),
         ],
         hints: !pass && kinds !== '' ? [`errors by kind: ${kinds}`] : [],
+        chart,
       }),
   }
 }

@@ -1,0 +1,125 @@
+// The chart of a judged report, attached to the test that judged it: written under reports/charts/ and
+// recorded as a Vitest annotation with the SVG as its attachment (`vitest --ui` and the HTML reporter
+// show it beside the test). The matchers reach this through `verdict()`; it never changes a verdict: a
+// chart that cannot be drawn or written is skipped with a warning.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import type { LoadReport } from '@faultline/core'
+import type { RunnerTestCase } from 'vitest'
+import { type ChartLimits, renderLoadChart } from './chart.js'
+
+/** The report a matcher judged and the limits it judged it against. */
+export interface ChartRequest {
+  readonly report: LoadReport
+  readonly limits: ChartLimits
+}
+
+/** What the chart's title says about the judgement. */
+export interface ChartVerdict {
+  /** The assertion as written, e.g. `expect(report).toHaveP95Below(500)`. */
+  readonly assertion: string
+  /** Whether the assertion (with its `.not`) held. */
+  readonly held: boolean
+  /** What was measured against what, e.g. `p95 812 ms > 500 ms over …`. */
+  readonly finding: string
+}
+
+/** The environment variable that switches the charts off: `FAULTLINE_CHARTS=0` (or `false`, `off`). */
+export const CHARTS_ENV = 'FAULTLINE_CHARTS'
+
+/** Where the charts go, relative to the directory Vitest runs in. */
+export const CHARTS_DIR = join('reports', 'charts')
+
+/**
+ * Whether matchers write and attach charts: yes unless `FAULTLINE_CHARTS` is `0`, `false` or `off`.
+ *
+ * @example
+ * chartsEnabled() // true
+ */
+export function chartsEnabled(): boolean {
+  const value = process.env[CHARTS_ENV]?.trim().toLowerCase()
+  return !(value === '0' || value === 'false' || value === 'off')
+}
+
+/**
+ * A name safe as one path segment on every platform: runs of anything but letters, digits, `.`, `_` and
+ * `-` become one `_`, at most 120 characters.
+ *
+ * @example
+ * sanitise('checkout > p95 under 500 ms') // 'checkout_p95_under_500_ms'
+ */
+export function sanitise(name: string): string {
+  const safe = name
+    .replace(/[^\w.-]+/g, '_')
+    .replace(/^[_.]+|_+$/g, '')
+    .slice(0, 120)
+  return safe === '' ? 'test' : safe
+}
+
+const charted = new WeakMap<object, number>()
+
+function currentTest(state: object): RunnerTestCase | undefined {
+  // Vitest puts the test an assertion runs in on the matcher's state (`this.task`); outside one, nothing.
+  const task = (state as { task?: RunnerTestCase }).task
+  return task?.type === 'test' && typeof task.context?.annotate === 'function' ? task : undefined
+}
+
+/**
+ * The path (relative to the working directory) the next chart of `test` goes to:
+ * `reports/charts/<test file>/<test name>-<n>.svg`, `n` counting the charts of that test from 1.
+ *
+ * @example
+ * chartPath(test) // 'reports/charts/src_checkout.test.ts/checkout_p95_under_500_ms-1.svg'
+ */
+export function chartPath(test: RunnerTestCase): string {
+  const n = (charted.get(test) ?? 0) + 1
+  charted.set(test, n)
+  const file = sanitise(relative(process.cwd(), test.file.filepath))
+  return join(CHARTS_DIR, file, `${sanitise(test.fullTestName ?? test.name)}-${n}.svg`)
+}
+
+/**
+ * Draws the chart of a judged report, writes it and attaches it to the current test as an annotation of
+ * type `faultline:chart` with the SVG as attachment; returns its path for the matcher's message. Does
+ * nothing (returns undefined) outside a test or when `FAULTLINE_CHARTS=0`.
+ *
+ * @example
+ * import { attachChart } from '@faultline/vitest/matchers'
+ * import type { LoadReport } from '@faultline/core'
+ * import type { MatcherState } from 'vitest'
+ *
+ * export function toHaveFewRetries(this: MatcherState, report: LoadReport) {
+ *   const pass = report.errorRate <= 0.01
+ *   const path = attachChart(this, { report, limits: { errorRate: 0.01 } },
+ *     { assertion: 'expect(report).toHaveFewRetries()', held: pass !== this.isNot, finding: 'error rate' })
+ *   return { pass, message: () => `too many retries${path ? `\nChart: ${path}` : ''}` }
+ * }
+ */
+export function attachChart(state: object, request: ChartRequest, verdict: ChartVerdict): string | undefined {
+  if (!chartsEnabled()) return undefined
+  const test = currentTest(state)
+  if (!test) return undefined
+  try {
+    const path = chartPath(test)
+    const svg = renderLoadChart(request.report, {
+      title: test.name,
+      verdict: `${verdict.held ? 'passed' : 'FAILED'}: ${verdict.assertion}: ${verdict.finding}`,
+      limits: request.limits,
+    })
+    const absolute = resolve(path)
+    mkdirSync(dirname(absolute), { recursive: true })
+    writeFileSync(absolute, svg)
+    // Vitest tracks the annotation and waits for it before it reports the test. Inline (body), so Vitest
+    // keeps no copy of the file of its own.
+    test.context
+      .annotate(`Faultline chart: ${path}`, 'faultline:chart', {
+        contentType: 'image/svg+xml',
+        body: Buffer.from(svg).toString('base64'),
+      })
+      .catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
+    return path
+  } catch (error) {
+    console.warn(`faultline: no chart for "${test.name}": ${String(error)}`)
+    return undefined
+  }
+}
