@@ -122,8 +122,13 @@ test('a consumer without idempotency stores redelivered orders twice: toHaveNoDu
   expect(state.redeliveries).toBeGreaterThanOrEqual(11) // 10 downstream failures and the death
   const duplicated = checkHistory(history, stored).duplicated.map((d) => d.value)
   expect(duplicated).toEqual(expect.arrayContaining(['order-003', 'order-013', 'order-040', 'order-093']))
+  // Which orders come first in the message depends on timing: a slow machine can also catch orders stored
+  // but not yet acked when the consumer died (order-000 …). The count and the form are what is promised.
   expect(() => expect(history).toHaveNoDuplicates(stored)).toThrow(
-    /^\d+ values read more than once: "order-003" x\d, "order-013" x\d, /m,
+    new RegExp(
+      `^${duplicated.length} values read more than once: "order-\\d{3}" x\\d, "order-\\d{3}" x\\d, `,
+      'm',
+    ),
   )
   expect(history).toHaveNoLostWrites(stored) // at least once: nothing lost, only repeated
 })
