@@ -3,6 +3,7 @@ import { isServiceDefinition, type ServiceDefinition } from '@faultline/containe
 import { FaultlineArgumentError } from '@faultline/core'
 import type { Plugin } from 'vitest/config'
 import { register } from './registry.js'
+import { FaultlineReporter } from './reporter.js'
 
 /** Options of the Faultline plugin. */
 export interface FaultlineOptions {
@@ -11,6 +12,12 @@ export interface FaultlineOptions {
    * file runs, and removed after the last.
    */
   services?: Record<string, ServiceDefinition>
+  /**
+   * Adds the Faultline reporter (`@faultline/vitest/reporter`): a terminal summary of the judged load runs
+   * and `reports/faultline.html`. Off by default. Reporters belong to the whole run: put the plugin in the
+   * root config (a project's reporters are ignored by Vitest).
+   */
+  reporter?: boolean
 }
 
 const NAME = /^[A-Za-z_][\w-]*$/
@@ -58,6 +65,7 @@ function check(options: FaultlineOptions): Record<string, ServiceDefinition> {
  *   plugins: [
  *     faultline({
  *       services: { pg: postgresContainer(), cache: redisContainer(), mq: rabbitmqContainer() },
+ *       reporter: true, // a terminal summary of the load runs and reports/faultline.html
  *     }),
  *   ],
  * })
@@ -66,9 +74,20 @@ export function faultline(options: FaultlineOptions = {}): Plugin {
   const services = check(options)
   return {
     name: 'faultline',
-    config() {
+    config(user) {
+      // Vitest concatenates reporter lists; with none configured, keep its default reporter beside ours.
+      const reporters =
+        options.reporter === true
+          ? {
+              reporters: [
+                ...(user.test?.reporters === undefined ? ['default' as const] : []),
+                new FaultlineReporter(),
+              ],
+            }
+          : {}
       return {
         test: {
+          ...reporters,
           globalSetup: [fileURLToPath(new URL('./global-setup.js', import.meta.url))],
           setupFiles: [fileURLToPath(new URL('./setup.js', import.meta.url))],
           // Starting containers can take longer than Vitest's default hook timeout.

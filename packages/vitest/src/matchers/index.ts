@@ -23,9 +23,12 @@ export {
   attachChart,
   CHARTS_DIR,
   CHARTS_ENV,
+  type ChartFacts,
   type ChartRequest,
   type ChartVerdict,
+  chartFacts,
   chartsEnabled,
+  parseChartMessage,
 } from '../report/attach.js'
 // The building blocks of every matcher above, public so that a project's own matchers inherit the same
 // honesty (docs/matchers.md): the sample floor, the message and verdict helpers, the strictness rule, and

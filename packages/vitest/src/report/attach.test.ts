@@ -4,7 +4,7 @@ import type { LoadReport } from '@faultline/core'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { faultlineMatchers } from '../matchers/index.js'
 import { toHaveErrorRateBelow } from '../matchers/to-have-error-rate-below.js'
-import { sanitise } from './attach.js'
+import { parseChartMessage, sanitise } from './attach.js'
 import { CHART_COLORS } from './chart.js'
 import { faultedRun, xmlProblem } from './load-run.test-support.js'
 
@@ -65,7 +65,21 @@ describe('a judged report gets its chart', () => {
       { timeout: 30_000, interval: 20 },
     )
     const [first] = task.annotations.filter((a) => a.type === 'faultline:chart')
-    expect(first!.message).toBe(`Faultline chart: ${path}`)
+    const { path: annotated, facts } = parseChartMessage(first!.message)
+    expect(first!.message.split('\n')[0]).toBe(`Faultline chart: ${path}`)
+    expect(annotated).toBe(path)
+    // The numbers the reporter prints: the judged report's, the verdict, the seed and the fault window.
+    expect(facts).toEqual({
+      assertion: 'expect(report).toHaveErrorRateBelow(0.01)',
+      held: false,
+      p95: report.p95,
+      errorRate: report.errorRate,
+      throughput: report.throughput,
+      count: report.count,
+      seed: 7,
+      faults: [{ name: 'api down', startS: expect.any(Number), healedS: expect.any(Number) }],
+    })
+    expect(facts!.faults[0]!.startS).toBeGreaterThan(0.5)
     expect(first!.attachment?.contentType).toBe('image/svg+xml')
     expect(Buffer.from(first!.attachment!.body as string, 'base64').toString('utf8')).toBe(svg)
   })

@@ -24,6 +24,73 @@ export interface ChartVerdict {
   readonly finding: string
 }
 
+/**
+ * The numbers a `faultline:chart` annotation carries, as JSON on the second line of its message (the first
+ * line is `Faultline chart: <path>`): what the Faultline reporter prints and puts in its HTML report.
+ */
+export interface ChartFacts {
+  /** The assertion as written. */
+  readonly assertion: string
+  /** Whether the assertion (with its `.not`) held. */
+  readonly held: boolean
+  /** p95 latency of the judged report, ms (null: no call completed). */
+  readonly p95: number | null
+  /** Failed calls (drops included) over all calls, 0-1. */
+  readonly errorRate: number
+  /** Calls completed per second. */
+  readonly throughput: number
+  readonly count: number
+  /** The seed to replay the run with, when it had one. */
+  readonly seed: number | null
+  /** The fault windows on the chart, in seconds from the start of the run (healedS null: never healed). */
+  readonly faults: readonly {
+    readonly name: string
+    readonly startS: number
+    readonly healedS: number | null
+  }[]
+}
+
+/**
+ * The facts of a judged report for its annotation.
+ *
+ * @example
+ * chartFacts(report, { assertion: 'expect(report).toHaveP95Below(500)', held: true, finding: '' }).p95 // 12.5
+ */
+export function chartFacts(report: LoadReport, verdict: ChartVerdict): ChartFacts {
+  const seconds = (at: number) => Math.round(at - report.startedAt) / 1000
+  return {
+    assertion: verdict.assertion,
+    held: verdict.held,
+    p95: report.p95,
+    errorRate: report.errorRate,
+    throughput: report.throughput,
+    count: report.count,
+    seed: report.seed ?? null,
+    faults: report.faults.map((fault) => ({
+      name: fault.name,
+      startS: seconds(fault.startedAt),
+      healedS: fault.healedAt === undefined ? null : seconds(fault.healedAt),
+    })),
+  }
+}
+
+/**
+ * Reads a `faultline:chart` annotation's message: its path and its facts (undefined for a message without
+ * them).
+ *
+ * @example
+ * parseChartMessage('Faultline chart: reports/charts/a/b-1.svg\n{"p95":1}').path // 'reports/charts/a/b-1.svg'
+ */
+export function parseChartMessage(message: string): { path: string; facts: ChartFacts | undefined } {
+  const [first = '', json] = message.split('\n', 2)
+  const path = first.replace(/^Faultline chart: /, '')
+  try {
+    return { path, facts: json === undefined ? undefined : (JSON.parse(json) as ChartFacts) }
+  } catch {
+    return { path, facts: undefined }
+  }
+}
+
 /** The environment variable that switches the charts off: `FAULTLINE_CHARTS=0` (or `false`, `off`). */
 export const CHARTS_ENV = 'FAULTLINE_CHARTS'
 
@@ -110,12 +177,16 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
     mkdirSync(dirname(absolute), { recursive: true })
     writeFileSync(absolute, svg)
     // Vitest tracks the annotation and waits for it before it reports the test. Inline (body), so Vitest
-    // keeps no copy of the file of its own.
+    // keeps no copy of the file of its own. The message's second line: the facts as JSON (the reporter's).
     test.context
-      .annotate(`Faultline chart: ${path}`, 'faultline:chart', {
-        contentType: 'image/svg+xml',
-        body: Buffer.from(svg).toString('base64'),
-      })
+      .annotate(
+        `Faultline chart: ${path}\n${JSON.stringify(chartFacts(request.report, verdict))}`,
+        'faultline:chart',
+        {
+          contentType: 'image/svg+xml',
+          body: Buffer.from(svg).toString('base64'),
+        },
+      )
       .catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
     return path
   } catch (error) {

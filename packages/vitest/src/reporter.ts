@@ -1,0 +1,269 @@
+// The Faultline reporter: at the end of a run, one terminal line per test whose load runs were judged (its
+// verdict and each chart's numbers), and one self-contained HTML report (no network: the SVG charts
+// inlined, no external script or style) at reports/faultline.html — one per shard with `--shard`. It reads
+// the `faultline:chart` annotations the matchers attach (report/attach.ts); watch mode rewrites it per run.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { TestAnnotation } from 'vitest'
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
+import { type ChartFacts, parseChartMessage } from './report/attach.js'
+
+/** One chart of a test, as the reporter read it from its annotation. */
+export interface ReportedChart {
+  /** Where the matcher wrote the SVG, relative to the run's directory. */
+  readonly path: string
+  readonly svg: string
+  readonly facts: ChartFacts | undefined
+}
+
+/** A test with at least one chart. */
+export interface ReportedTest {
+  /** The test file, relative to the project's root. */
+  readonly file: string
+  /** The test's full name, suites included. */
+  readonly name: string
+  readonly state: 'passed' | 'failed' | 'skipped' | 'pending'
+  readonly charts: readonly ReportedChart[]
+}
+
+/** Options of the Faultline reporter. */
+export interface FaultlineReporterOptions {
+  /** Where the HTML report goes, relative to the run's directory: `reports/faultline.html` by default. */
+  readonly outputFile?: string
+}
+
+/** The HTML report's default path; with `--shard=i/n`, `reports/faultline-<i>-of-<n>.html`. */
+export const REPORT_FILE = join('reports', 'faultline.html')
+
+function chartOf(annotation: TestAnnotation): ReportedChart {
+  const { path, facts } = parseChartMessage(annotation.message)
+  const body = annotation.attachment?.body
+  const svg =
+    typeof body === 'string'
+      ? Buffer.from(body, 'base64').toString('utf8')
+      : body === undefined
+        ? ''
+        : Buffer.from(body).toString('utf8')
+  return { path, svg, facts }
+}
+
+/**
+ * The tests of a run that have `faultline:chart` annotations, in run order.
+ *
+ * @example
+ * const tests = chartedTests(testModules) // [{ file, name, state, charts: [{ path, svg, facts }] }]
+ */
+export function chartedTests(testModules: ReadonlyArray<TestModule>): ReportedTest[] {
+  const tests: ReportedTest[] = []
+  for (const module of testModules) {
+    for (const test of module.children.allTests()) {
+      const charts = test.annotations().filter((a) => a.type === 'faultline:chart')
+      if (charts.length === 0) continue
+      tests.push({
+        file: module.relativeModuleId,
+        name: test.fullName,
+        state: stateOf(test),
+        charts: charts.map(chartOf),
+      })
+    }
+  }
+  return tests
+}
+
+function stateOf(test: TestCase): ReportedTest['state'] {
+  return test.result().state
+}
+
+function ms(value: number | null): string {
+  return value === null ? '-' : `${value.toFixed(value < 10 ? 1 : 0)} ms`
+}
+
+function percent(ratio: number): string {
+  return `${(ratio * 100).toFixed(ratio < 0.1 ? 2 : 1)} %`
+}
+
+function faultsOf(facts: ChartFacts): string {
+  if (facts.faults.length === 0) return 'no faults'
+  return facts.faults
+    .map(
+      (f) =>
+        `${f.name} ${f.startS.toFixed(1)}-${f.healedS === null ? 'end (not healed)' : `${f.healedS.toFixed(1)} s`}`,
+    )
+    .join(', ')
+}
+
+/** The numbers of one chart, e.g. `p95 12 ms, error rate 33.3 %, 98.5/s, faults: api down 0.8-1.6 s, seed 7`. */
+function numbers(facts: ChartFacts | undefined): string {
+  if (!facts) return 'no numbers'
+  return `p95 ${ms(facts.p95)}, error rate ${percent(facts.errorRate)}, ${facts.throughput.toFixed(1)}/s, faults: ${faultsOf(facts)}${facts.seed === null ? '' : `, seed ${facts.seed}`}`
+}
+
+/**
+ * The terminal summary: one line per test with charts, `<state> <name>: <numbers of each chart>`.
+ *
+ * @example
+ * summaryLines(chartedTests(testModules)) // ['FAILED checkout: p95 12 ms, error rate 33.3 %, …']
+ */
+export function summaryLines(tests: readonly ReportedTest[]): string[] {
+  return tests.map(
+    (test) =>
+      `${test.state === 'failed' ? 'FAILED' : test.state} ${test.name}: ${test.charts.map((c) => numbers(c.facts)).join(' | ')}`,
+  )
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/**
+ * Text made safe for HTML content and attribute values.
+ *
+ * @example
+ * escapeHtml('<p95 & "seed">') // '&lt;p95 &amp; &quot;seed&quot;&gt;'
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
+}
+
+// Inlined as the matchers rendered it, without its XML declaration (not allowed in HTML), and with its ids
+// (clip paths, gradients) prefixed per chart: charts drawn in different workers reuse the same ids, and in
+// one document `url(#id)` would point at the first chart's.
+function inlineSvg(svg: string, n: number): string {
+  return svg
+    .replace(/^\s*<\?xml[^>]*\?>\s*/, '')
+    .replace(/\bid="([^"]+)"/g, `id="fl${n}-$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#fl${n}-$1)`)
+    .replace(/href="#([^"]+)"/g, `href="#fl${n}-$1"`)
+}
+
+function chartHtml(chart: ReportedChart, n: number): string {
+  const facts = chart.facts
+  const rows = facts
+    ? [
+        ['assertion', facts.assertion],
+        ['verdict', facts.held ? 'held' : 'FAILED'],
+        ['p95', ms(facts.p95)],
+        ['error rate', percent(facts.errorRate)],
+        ['throughput', `${facts.throughput.toFixed(1)}/s`],
+        ['calls', String(facts.count)],
+        ['faults', faultsOf(facts)],
+        ['seed', facts.seed === null ? 'none' : String(facts.seed)],
+      ]
+    : []
+  return `<figure>
+<div class="chart">${inlineSvg(chart.svg, n)}</div>
+<figcaption>${escapeHtml(chart.path)}</figcaption>
+<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
+</figure>`
+}
+
+/**
+ * The whole HTML report of a run: per test, its name, file, state, charts (SVG inlined), numbers and seed.
+ * Self-contained: no script, no external style, image or font.
+ *
+ * @example
+ * writeFileSync('reports/faultline.html', reportHtml(chartedTests(testModules), 'run of 2026-11-26'))
+ */
+export function reportHtml(tests: readonly ReportedTest[], subtitle: string): string {
+  let n = 0
+  const sections = tests
+    .map(
+      (test) => `<section class="${test.state}">
+<h2>${escapeHtml(test.name)} <span class="state">${escapeHtml(test.state)}</span></h2>
+<p class="file">${escapeHtml(test.file)}</p>
+${test.charts.map((chart) => chartHtml(chart, ++n)).join('\n')}
+</section>`,
+    )
+    .join('\n')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Faultline report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em; color: #111827; }
+section { border-top: 1px solid #d1d5db; padding: 1em 0; }
+.state { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.3em; background: #d1fae5; }
+.failed .state { background: #fee2e2; }
+.file, figcaption { color: #6b7280; font-size: 0.85em; }
+figure { margin: 1em 0; }
+th { text-align: left; padding-right: 1em; font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>Faultline report</h1>
+<p>${escapeHtml(subtitle)}</p>
+${tests.length === 0 ? '<p>No test judged a load run.</p>' : sections}
+</body>
+</html>
+`
+}
+
+/**
+ * The Faultline reporter for Vitest. Switch it on with `reporters: ['default', '@faultline/vitest/reporter']`
+ * in the root config, or `faultline({ reporter: true })`.
+ *
+ * @example
+ * // vitest.config.ts
+ * import { defineConfig } from 'vitest/config'
+ *
+ * export default defineConfig({
+ *   test: { reporters: ['default', '@faultline/vitest/reporter'] },
+ * })
+ */
+export class FaultlineReporter implements Reporter {
+  readonly #options: FaultlineReporterOptions
+  #vitest: Vitest | undefined
+
+  constructor(options: FaultlineReporterOptions = {}) {
+    this.#options = options
+  }
+
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest
+  }
+
+  /** The HTML report's path, relative to the run's directory. */
+  get outputFile(): string {
+    if (this.#options.outputFile) return this.#options.outputFile
+    const shard = this.#vitest?.config.shard
+    return shard ? join('reports', `faultline-${shard.index}-of-${shard.count}.html`) : REPORT_FILE
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const tests = chartedTests(testModules)
+    const root = this.#vitest?.config.root ?? process.cwd()
+    const file = resolve(root, this.outputFile)
+    const shard = this.#vitest?.config.shard
+    const subtitle = `${tests.length} tests with charts${shard ? `, shard ${shard.index} of ${shard.count}` : ''}`
+    try {
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, reportHtml(tests, subtitle))
+    } catch (error) {
+      this.#log(`faultline: could not write ${file}: ${String(error)}`)
+      return
+    }
+    if (tests.length === 0) return
+    this.#log(
+      [
+        '',
+        'Faultline',
+        ...summaryLines(tests).map((line) => `  ${line}`),
+        `  Report: ${this.outputFile}`,
+        '',
+      ].join('\n'),
+    )
+  }
+
+  #log(text: string): void {
+    const logger = this.#vitest?.logger
+    if (logger) logger.log(text)
+    else console.log(text)
+  }
+}
+
+export default FaultlineReporter
