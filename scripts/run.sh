@@ -36,6 +36,12 @@ if [ "${FAULTLINE_SKIP_SETUP:-0}" != 1 ]; then
   fi
 fi
 
+# The browser check of the HTML report (packages/vitest/src/reporter.test.ts) drives Debian's chromium at
+# /usr/bin/chromium (with playwright-core, which never downloads a browser); install it where missing.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ "${CI:-}" = true ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -1,15 +1,22 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Vitest } from 'vitest/node'
 import { faultline } from './plugin.js'
+import type { ChartFacts } from './report/attach.js'
+import { chartLayout, xOf } from './report/layout.js'
 import { escapeHtml, FaultlineReporter } from './reporter.js'
 
 const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/reporter', import.meta.url))
+/** Debian's chromium, installed by scripts/run.sh where missing; never a browser a tool downloads. */
+const CHROMIUM = '/usr/bin/chromium'
+/** Where the browser check leaves its screenshot of the report (git-ignored). */
+const SCREENSHOT = fileURLToPath(new URL('../../../reports/faultline-report.png', import.meta.url))
 
 /** Runs `vitest run` in the fixture project (its own process, charts on) and returns its output. */
 async function runFixture(): Promise<{ code: number | null; output: string }> {
@@ -38,55 +45,136 @@ async function runFixture(): Promise<{ code: number | null; output: string }> {
 }
 
 describe('the Faultline reporter', () => {
-  it('prints a line per charted test and writes one self-contained HTML report', async () => {
-    const reports = join(FIXTURE, 'reports')
+  // One run of the fixture project, shared by the checks of its output and of its report in a browser.
+  const reports = join(FIXTURE, 'reports')
+  const file = join(reports, 'faultline.html')
+  let run: { code: number | null; output: string }
+  beforeAll(async () => {
     rmSync(reports, { recursive: true, force: true })
-    try {
-      const { code, output } = await runFixture()
-      // The fixture's first test fails on purpose (its error rate matcher); the second passes.
-      expect(code, output).toBe(1)
-
-      const lines = output.split('\n').map((line) => line.trim())
-      const failed = lines.find((line) => line.startsWith('FAILED checkout <during> the api outage: '))
-      expect(failed, output).toBeDefined()
-      // Two charts (the passing p95 matcher, then the failing error rate one), each with its numbers.
-      expect(failed!.split(' | ')).toHaveLength(2)
-      expect(failed).toMatch(
-        /: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s, seed 4242 \| p95 /,
-      )
-      const passed = lines.find((line) => line.startsWith('passed search keeps its p95: '))
-      expect(passed, output).toMatch(
-        /: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 99$/,
-      )
-      expect(lines).toContain(`Report: ${join('reports', 'faultline.html')}`)
-
-      const file = join(reports, 'faultline.html')
-      expect(existsSync(file)).toBe(true)
-      const html = readFileSync(file, 'utf8')
-      // Self-contained: nothing loaded from the network, no script.
-      expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i)
-      expect(html).not.toMatch(/<script|<link/i)
-      // One inlined chart per judged run: two matchers on the first report, one on the second.
-      expect(html.match(/<svg[\s>]/g)).toHaveLength(3)
-      expect(html).not.toContain('<?xml')
-      // Each chart's ids its own, so no chart clips by another's paths.
-      const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1])
-      expect(ids.length).toBeGreaterThan(0)
-      expect(new Set(ids).size).toBe(ids.length)
-      for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref)
-      // The names escaped, the states, the seeds.
-      expect(html).toContain('checkout &lt;during&gt; the api outage')
-      expect(html).not.toContain('checkout <during>')
-      expect(html).toContain('search keeps its p95')
-      expect(html).toMatch(/<span class="state">failed<\/span>/)
-      expect(html).toMatch(/<span class="state">passed<\/span>/)
-      expect(html).toContain('<tr><th>seed</th><td>4242</td></tr>')
-      expect(html).toContain('<tr><th>seed</th><td>99</td></tr>')
-      expect(html).toContain('api down')
-    } finally {
-      rmSync(reports, { recursive: true, force: true })
-    }
+    run = await runFixture()
   }, 120_000)
+  afterAll(() => {
+    rmSync(reports, { recursive: true, force: true })
+  })
+
+  it('prints a line per charted test and writes one self-contained HTML report', () => {
+    const { code, output } = run
+    // The fixture's first test fails on purpose (its error rate matcher); the second passes.
+    expect(code, output).toBe(1)
+
+    const lines = output.split('\n').map((line) => line.trim())
+    const failed = lines.find((line) => line.startsWith('FAILED checkout <during> the api outage: '))
+    expect(failed, output).toBeDefined()
+    // Two charts (the passing p95 matcher, then the failing error rate one), each with its numbers.
+    expect(failed!.split(' | ')).toHaveLength(2)
+    expect(failed).toMatch(
+      /: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s, seed 4242 \| p95 /,
+    )
+    const passed = lines.find((line) => line.startsWith('passed search keeps its p95: '))
+    expect(passed, output).toMatch(
+      /: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 99$/,
+    )
+    expect(lines).toContain(`Report: ${join('reports', 'faultline.html')}`)
+
+    expect(existsSync(file)).toBe(true)
+    const html = readFileSync(file, 'utf8')
+    // Self-contained: nothing loaded from the network, no script.
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i)
+    expect(html).not.toMatch(/<script|<link/i)
+    // One inlined chart per judged run: two matchers on the first report, one on the second.
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(3)
+    expect(html).not.toContain('<?xml')
+    // Each chart's ids its own, so no chart clips by another's paths.
+    const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1])
+    expect(ids.length).toBeGreaterThan(0)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const [, ref] of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref)
+    // The names escaped, the states, the seeds.
+    expect(html).toContain('checkout &lt;during&gt; the api outage')
+    expect(html).not.toContain('checkout <during>')
+    expect(html).toContain('search keeps its p95')
+    expect(html).toMatch(/<span class="state">failed<\/span>/)
+    expect(html).toMatch(/<span class="state">passed<\/span>/)
+    expect(html).toContain('<tr><th>seed</th><td>4242</td></tr>')
+    expect(html).toContain('<tr><th>seed</th><td>99</td></tr>')
+    expect(html).toContain('api down')
+  })
+
+  it('renders in headless Chromium: a chart per judged run, each fault window where its timeline put it', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: the browser check of the HTML report needs Debian's chromium. Install it with ` +
+          '`apt-get install -y chromium` (as root; `bash scripts/run.sh` does it where it is missing).',
+      )
+    }
+    expect(existsSync(file), run.output).toBe(true)
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox'],
+      timeout: 30_000,
+    })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      page.setDefaultTimeout(30_000)
+      const problems: string[] = []
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+      })
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+      // Self-contained: the page asks for nothing but its own file.
+      page.on('request', (request) => {
+        if (!request.url().startsWith('file:')) problems.push(`request: ${request.url()}`)
+      })
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
+
+      // One rendered chart per judged load run: two matchers on the first report, one on the second.
+      const figures = page.locator('figure')
+      expect(await figures.count()).toBe(3)
+      expect(await page.locator('svg').count()).toBe(3)
+      let faultsSeen = 0
+      for (let i = 0; i < 3; i++) {
+        const figure = figures.nth(i)
+        const facts = JSON.parse((await figure.getAttribute('data-facts')) ?? 'null') as ChartFacts
+        expect(facts).not.toBeNull()
+        const svg = figure.locator('svg')
+        const box = await svg.boundingBox()
+        expect(box).not.toBeNull()
+        expect(box!.width).toBeGreaterThan(0)
+        expect(box!.height).toBeGreaterThan(0)
+        // Page px to SVG units: the svg's box over its viewBox.
+        const [, , viewWidth] = ((await svg.getAttribute('viewBox')) ?? '').split(/\s+/).map(Number)
+        expect(viewWidth).toBeGreaterThan(0)
+        const scale = box!.width / viewWidth!
+        const layout = chartLayout(['latency'], viewWidth!)
+        // Each fault window is shaded on every panel (latency, throughput, errors: no monitors here).
+        const bands = figure.locator(`svg polygon[fill="#ef4444"]`)
+        expect(await bands.count()).toBe(facts.faults.length * 3)
+        for (const [f, fault] of facts.faults.entries()) {
+          const start = xOf(layout, facts.fromS, facts.toS, Math.max(facts.fromS, fault.startS))
+          const end = xOf(layout, facts.fromS, facts.toS, Math.min(facts.toS, fault.healedS ?? facts.toS))
+          for (let p = 0; p < 3; p++) {
+            const band = await bands.nth(f * 3 + p).boundingBox()
+            expect(band).not.toBeNull()
+            // Tolerance 1.5 SVG units: the facts' times are rounded to 1 ms (0.6 units over a 1.5 s run)
+            // and ECharts rounds coordinates to 0.1 px, an edge sometimes to a half pixel.
+            expect(Math.abs((band!.x - box!.x) / scale - start)).toBeLessThanOrEqual(1.5)
+            expect(Math.abs((band!.x + band!.width - box!.x) / scale - end)).toBeLessThanOrEqual(1.5)
+            expect(band!.height).toBeGreaterThan(0)
+          }
+          faultsSeen++
+        }
+      }
+      // The failing test's two charts each shade the api outage.
+      expect(faultsSeen).toBe(2)
+      expect(problems).toEqual([])
+
+      mkdirSync(join(SCREENSHOT, '..'), { recursive: true })
+      await page.screenshot({ path: SCREENSHOT, fullPage: true })
+      expect(existsSync(SCREENSHOT)).toBe(true)
+    } finally {
+      await browser.close()
+    }
+  }, 90_000)
 
   it('names the report after the shard', () => {
     const reporter = new FaultlineReporter()

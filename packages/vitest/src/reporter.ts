@@ -154,7 +154,9 @@ function chartHtml(chart: ReportedChart, n: number): string {
         ['seed', facts.seed === null ? 'none' : String(facts.seed)],
       ]
     : []
-  return `<figure>
+  // The numbers as JSON for machines (and the browser check: the time axis and the fault windows).
+  const data = facts ? ` data-facts="${escapeHtml(JSON.stringify(facts))}"` : ''
+  return `<figure${data}>
 <div class="chart">${inlineSvg(chart.svg, n)}</div>
 <figcaption>${escapeHtml(chart.path)}</figcaption>
 <table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>

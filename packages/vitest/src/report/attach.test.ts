@@ -77,6 +77,8 @@ describe('a judged report gets its chart', () => {
       throughput: report.throughput,
       count: report.count,
       seed: 7,
+      fromS: report.windowStartMs / 1000,
+      toS: (report.windowStartMs + report.durationMs) / 1000,
       faults: [{ name: 'api down', startS: expect.any(Number), healedS: expect.any(Number) }],
     })
     expect(facts!.faults[0]!.startS).toBeGreaterThan(0.5)

@@ -42,6 +42,9 @@ export interface ChartFacts {
   readonly count: number
   /** The seed to replay the run with, when it had one. */
   readonly seed: number | null
+  /** The chart's time axis: where it starts and ends, in seconds from the start of the run. */
+  readonly fromS: number
+  readonly toS: number
   /** The fault windows on the chart, in seconds from the start of the run (healedS null: never healed). */
   readonly faults: readonly {
     readonly name: string
@@ -66,6 +69,8 @@ export function chartFacts(report: LoadReport, verdict: ChartVerdict): ChartFact
     throughput: report.throughput,
     count: report.count,
     seed: report.seed ?? null,
+    fromS: report.windowStartMs / 1000,
+    toS: (report.windowStartMs + report.durationMs) / 1000,
     faults: report.faults.map((fault) => ({
       name: fault.name,
       startS: seconds(fault.startedAt),

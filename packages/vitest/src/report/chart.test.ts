@@ -63,6 +63,11 @@ describe('renderLoadChart', () => {
     // Shaded over the whole height of the panel, on every panel (3 here: latency, throughput, errors).
     expect(rect![3]! - rect![2]!).toBeCloseTo(latency.height, 0)
     expect(faultRects(svg)).toHaveLength(3)
+    // At the same x on every panel: the bars of the errors panel do not stretch its time axis.
+    for (const [x0, x1] of faultRects(svg)) {
+      expect(Math.abs(x0! - at(fault.startedAt))).toBeLessThanOrEqual(1)
+      expect(Math.abs(x1! - at(fault.healedAt!))).toBeLessThanOrEqual(1)
+    }
     expect(texts(svg)).toContain('api down')
   })
 

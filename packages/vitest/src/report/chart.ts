@@ -146,6 +146,9 @@ export function loadChartOption(
     gridIndex: i,
     min: fromS,
     max: toS,
+    // Bars would stretch their panel's axis past min/max (ECharts' containShape), shifting that panel's
+    // times against the others'; every panel keeps the same scale, so a time has one x (layout's xOf).
+    containShape: false,
     name: i === layout.panels.length - 1 ? 's' : '',
     axisLabel: { formatter: '{value}' },
     splitLine: { show: false },
