@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CHART_COLORS, FAULT_OPACITY, loadChartOption, renderLoadChart } from './chart.js'
+import { CHART_COLORS, FAULT_OPACITY, loadChartOption, niceCeil, renderLoadChart } from './chart.js'
 import { xOf } from './layout.js'
 import { type FaultedRun, faultedRun, xmlProblem } from './load-run.test-support.js'
 
@@ -94,4 +94,13 @@ describe('renderLoadChart', () => {
     expect(drops!.data.reduce((n, [, count]) => n + count, 0)).toBe(report.dropped)
     expect(chart).toContain(`fill="${CHART_COLORS.dropped}"`)
   }, 60_000)
+})
+
+describe('niceCeil', () => {
+  it('rounds an axis top up to two significant digits, so its label reads round', () => {
+    // 27.5 * 1.1 labelled the errors axis "30.250000000000004" before.
+    expect([27.5 * 1.1, 44.000000034, 66_000, 0.0301, 1, 0.1 + 0.2].map(niceCeil)).toEqual([
+      31, 45, 66_000, 0.031, 1, 0.3,
+    ])
+  })
 })

@@ -110,12 +110,21 @@ function limitLines(lines: readonly { name: string; value: number }[]) {
 
 const mid = (p: { startMs: number; endMs: number }) => (p.startMs + p.endMs) / 2000
 
-/** Axis bound that keeps every limit in view. */
+/**
+ * `x` (> 0) rounded up to two significant digits, without floating-point noise: the top tick of an axis
+ * is labelled with it (`30.25` reads `31`, not `30.250000000000004`).
+ */
+export function niceCeil(x: number): number {
+  const power = 10 ** (Math.floor(Math.log10(x)) - 1)
+  return Number((Math.ceil(Number((x / power).toPrecision(12))) * power).toPrecision(12))
+}
+
+/** Axis bound that keeps every limit in view, with some room above, at a round number. */
 const above =
   (...limits: (number | undefined)[]) =>
   (extent: { max: number }) => {
     const top = Math.max(extent.max, ...limits.filter((l): l is number => l !== undefined))
-    return top > 0 ? top * 1.1 : 1
+    return top > 0 ? niceCeil(top * 1.1) : 1
   }
 
 /**
