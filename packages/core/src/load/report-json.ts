@@ -1,4 +1,5 @@
 // A load report as JSON and back: readable numbers first, then the histograms that rebuild it.
+import { type FaultImpact, faultImpact } from '../impact.js'
 import type { MonitorSeries } from '../monitor/monitor.js'
 import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
 import type { TimelineEntry } from '../timeline.js'
@@ -52,6 +53,11 @@ export interface LoadReportJSON {
   readonly schedulingLag?: LatencySummaryJSON
   readonly series: readonly LoadSeriesPoint[]
   readonly faults: readonly TimelineEntry[]
+  /**
+   * What each fault of `faults` did to the run (`faultImpact`): detection and recovery times, calls and
+   * errors during it. Derived from the series, for readers of the JSON; `fromJSON` computes it again.
+   */
+  readonly faultImpact?: readonly FaultImpact[]
   /** Monitors attached with `withMonitors`, their samples' `atMs` from the start of the run. */
   readonly monitors?: readonly MonitorSeries[]
   readonly tags: Readonly<Record<string, LoadReportJSON>>
@@ -128,6 +134,7 @@ export function reportToJSON(
     ...present({ schedulingLag: lag && summarizeLatency(lag) }),
     series: report.series,
     faults: report.faults,
+    faultImpact: report.faults.map((fault) => faultImpact(report, fault)),
     ...present({ monitors: report.monitors.length === 0 ? undefined : report.monitors }),
     tags: Object.fromEntries(report.tags.map((tag) => [tag, report.tag(tag).toJSON()])),
     histogram: report.latency.toJSON(),
