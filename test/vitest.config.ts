@@ -17,6 +17,11 @@ export default defineProject({
             await client.query('CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)')
             await client.query('INSERT INTO accounts VALUES (1, 100), (2, 50)')
             await client.query('CREATE TABLE transfers (id serial PRIMARY KEY, note text NOT NULL)')
+            // test/explore: an order and its items, written together
+            await client.query('CREATE TABLE orders (id text PRIMARY KEY, customer text NOT NULL)')
+            await client.query(
+              'CREATE TABLE order_items (order_id text NOT NULL, sku text NOT NULL, qty int NOT NULL, PRIMARY KEY (order_id, sku))',
+            )
           },
         }),
         cache: redisContainer(),

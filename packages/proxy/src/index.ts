@@ -1,5 +1,24 @@
 export { type Endpoint, parseEndpoint } from './address.js'
 export type { CutMode } from './connection.js'
+export {
+  describePoint,
+  type ExploreCheck,
+  type ExploreContext,
+  type ExploredMessage,
+  type ExploreFaultKind,
+  type ExploreFinding,
+  type ExploreOperation,
+  type ExploreOptions,
+  type ExplorePoint,
+  type ExploreResult,
+  type ExploreState,
+  explore,
+  exploreFaultKinds,
+  type JudgedRun,
+  type PointOutcome,
+  type PointResult,
+  parsePointId,
+} from './explore/index.js'
 export { ProxyFault } from './fault.js'
 export type { ProxyStats } from './listener.js'
 export type {

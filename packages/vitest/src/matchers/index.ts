@@ -34,6 +34,7 @@ export {
 // honesty (docs/matchers.md): the sample floor, the message and verdict helpers, the strictness rule, and
 // the inputs (reports, histories, monitors, request logs, calls) taken the way Faultline's matchers take them.
 export { asCall, checkBudget, describeError } from './call-input.js'
+export { atomicity, type ExploreAtomicityOptions } from './explore-atomicity.js'
 export {
   errorRateFloor,
   type Floor,

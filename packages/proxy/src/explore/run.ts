@@ -1,0 +1,185 @@
+// One run of an exploration: a fresh state, a proxy in front of it that records every client message and
+// puts at most one fault at one boundary, the operation through the proxy, then the check on the state.
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ProxyFault } from '../fault.js'
+import type { MessageMatcher } from '../protocols/matchers.js'
+import type { ProtocolMessage, ProtocolName } from '../protocols/types.js'
+import { createProxy, type FaultProxy } from '../proxy.js'
+import { type ExploredMessage, type ExploreFaultKind, messageKind, messageText } from './points.js'
+
+/** A fresh state an operation runs on: anything with the service's `url` (a database, key space, vhost). */
+export interface ExploreState {
+  readonly url: string
+}
+
+/** What the operation gets in each run. */
+export interface ExploreContext<S extends ExploreState = ExploreState> {
+  /** The state's URL through this run's proxy: the code under test connects with it. */
+  readonly url: string
+  /** This run's fresh state (its `url` bypasses the proxy). */
+  readonly state: S
+  /** Aborted when the run's `timeout` is up. */
+  readonly signal: AbortSignal
+}
+
+/** The operation explored: it connects through `context.url`, does its work, and closes what it opened. */
+export type ExploreOperation<S extends ExploreState = ExploreState> = (
+  context: ExploreContext<S>,
+) => Promise<unknown>
+
+/** Where a run puts its one fault: the `occurrence`-th message of `kind`. */
+export interface FaultAt {
+  readonly fault: ExploreFaultKind
+  readonly kind: string
+  readonly occurrence: number
+}
+
+/** How every run of an exploration is made. */
+export interface RunSetup<S extends ExploreState> {
+  readonly fresh: () => Promise<S>
+  readonly read: ((state: S) => unknown) | undefined
+  readonly protocol: ProtocolName | undefined
+  readonly delay: number
+  readonly timeout: number
+  readonly settle: number
+}
+
+/** What one run saw. */
+export interface RunFacts<S extends ExploreState> {
+  readonly state: S
+  /** Every client message the proxy saw, in order. */
+  readonly messages: readonly ExploredMessage[]
+  /** The message the fault acted at; undefined when the run never sent it (not reached) or had no fault. */
+  readonly hit: ExploredMessage | undefined
+  /** What the operation threw; undefined when it resolved. */
+  readonly error: unknown
+  readonly rejected: boolean
+  /** The operation had not ended `timeout` ms after it started. */
+  readonly timedOut: boolean
+  readonly before: unknown
+  readonly after: unknown
+}
+
+/** What the operation may still take to return once its connections were torn down after its timeout. */
+const GRACE_MS = 1_000
+
+/**
+ * Runs the operation once on a fresh state, with `at`'s fault (or none), and hands what it saw to `judge`
+ * while the state still exists. The state is disposed afterwards (`[Symbol.asyncDispose]`, if it has one).
+ */
+export async function runOnce<S extends ExploreState, T>(
+  operation: ExploreOperation<S>,
+  setup: RunSetup<S>,
+  at: FaultAt | undefined,
+  seed: number,
+  judge: (facts: RunFacts<S>) => Promise<T>,
+): Promise<{ facts: RunFacts<S>; judged: T | undefined }> {
+  const state = await setup.fresh()
+  const timers: NodeJS.Timeout[] = []
+  try {
+    const before = await setup.read?.(state)
+    const proxy = await createProxy({
+      upstream: state,
+      ...(setup.protocol === undefined ? {} : { protocol: setup.protocol }),
+      seed,
+    })
+    try {
+      const messages: ExploredMessage[] = []
+      let hit: ExploredMessage | undefined
+      const counts = new Map<string, number>()
+      // Sees every message first (triggers see messages in the order they were set) and never acts.
+      const recorder: MessageMatcher = {
+        protocol: framedProtocol(proxy),
+        description: 'explore recorder',
+        matches(message) {
+          const kind = messageKind(message)
+          const occurrence = (counts.get(kind) ?? 0) + 1
+          counts.set(kind, occurrence)
+          const seen = { index: messages.length + 1, kind, occurrence, text: messageText(message) }
+          messages.push(seen)
+          if (at !== undefined && kind === at.kind && occurrence === at.occurrence) {
+            hit = seen
+            if (at.fault === 'delay') timers.push(delayAnswers(proxy, setup.delay))
+          }
+          return false
+        },
+      }
+      proxy.trigger(recorder)
+      if (at !== undefined && at.fault !== 'delay') {
+        const target: MessageMatcher = {
+          protocol: recorder.protocol,
+          description: `explore ${at.fault} at ${at.kind}`,
+          matches: (message: ProtocolMessage) => messageKind(message) === at.kind,
+        }
+        proxy.trigger(target, {
+          nth: at.occurrence,
+          action: at.fault === 'cut' ? 'close' : 'reset',
+          at: at.fault === 'inFlight' ? 'after' : 'before',
+        })
+      }
+      const ran = await runBounded(operation, { url: proxy.url(state.url), state }, setup.timeout, proxy)
+      await settled(proxy, setup.settle)
+      await proxy.close()
+      const after = await setup.read?.(state)
+      const facts: RunFacts<S> = { state, messages, hit, ...ran, before, after }
+      return { facts, judged: ran.timedOut ? undefined : await judge(facts) }
+    } finally {
+      await proxy.close()
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer)
+    await (state as Partial<AsyncDisposable>)[Symbol.asyncDispose]?.()
+  }
+}
+
+function framedProtocol(proxy: FaultProxy): ProtocolName {
+  // createProxy framed the URL's scheme, or the protocol option explore() checked.
+  return proxy.protocol as ProtocolName
+}
+
+// Answers read from the service from now on wait `ms` in the proxy; the fault heals `ms` later, so the
+// delay covers the answer to the message at hand (and any read meanwhile), not the whole rest of the run.
+function delayAnswers(proxy: FaultProxy, ms: number): NodeJS.Timeout {
+  const fault: ProxyFault = proxy.latency({ ms, direction: 'downstream' })
+  const timer = setTimeout(() => void fault.heal(), ms)
+  timer.unref()
+  return timer
+}
+
+async function runBounded<S extends ExploreState>(
+  operation: ExploreOperation<S>,
+  context: { url: string; state: S },
+  timeout: number,
+  proxy: FaultProxy,
+): Promise<{ error: unknown; rejected: boolean; timedOut: boolean }> {
+  const controller = new AbortController()
+  const running = (async () => operation({ ...context, signal: controller.signal }))().then(
+    () => ({ error: undefined, rejected: false }),
+    (error: unknown) => ({ error, rejected: true }),
+  )
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeout)
+  })
+  try {
+    const first = await Promise.race([running, timedOut])
+    if (first !== 'timeout') return { ...first, timedOut: false }
+  } finally {
+    clearTimeout(timer)
+  }
+  // Out of time: abort, tear its connections down, and give it a moment to notice.
+  controller.abort(new Error(`the operation did not end within ${timeout} ms`))
+  await proxy.close()
+  const late = await Promise.race([running, sleep(GRACE_MS, undefined)])
+  return { error: late?.error, rejected: late?.rejected ?? false, timedOut: true }
+}
+
+// Waits until every proxied connection has closed (bounded): the service has then finished with what it
+// received (an in-flight COMMIT included) and the state can be read.
+async function settled(proxy: FaultProxy, within: number): Promise<void> {
+  const deadline = performance.now() + within
+  for (let poll = 0; poll < 100_000 && proxy.stats().open > 0; poll++) {
+    if (performance.now() >= deadline) return
+    await sleep(Math.min(2 ** poll, 20))
+  }
+}
