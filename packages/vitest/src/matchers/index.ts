@@ -18,6 +18,7 @@ import { toHaveThroughputAtLeast } from './to-have-throughput-at-least.js'
 import { toMeetSLO } from './to-meet-slo.js'
 import { toNeverExceed } from './to-never-exceed.js'
 import { toRecoverWithin } from './to-recover-within.js'
+import { toSurviveEveryFault } from './to-survive-every-fault.js'
 
 export {
   attachChart,
@@ -107,7 +108,9 @@ export type { WithinOptions } from './to-have-percentile-within.js'
 export type { ReceivedOptions } from './to-have-received-at-most.js'
 export type { SloLimits } from './to-meet-slo.js'
 export type { RecoverWithinOptions } from './to-recover-within.js'
+export type { IsolatingService, SurviveEveryFaultOptions } from './to-survive-every-fault.js'
 export type {
+  FaultlineExploreMatchers,
   FaultlineFaultMatchers,
   FaultlineHistoryMatchers,
   FaultlineLoadMatchers,
@@ -134,6 +137,7 @@ export {
   toMeetSLO,
   toNeverExceed,
   toRecoverWithin,
+  toSurviveEveryFault,
 }
 
 /**
@@ -164,4 +168,6 @@ export const faultlineMatchers = {
   toRecoverWithin,
   toHaveReceivedAtMost,
   toHaveBreakerStates,
+  // Exploration: a fault at every message of an operation.
+  toSurviveEveryFault,
 }

@@ -11,6 +11,7 @@ import type { WithinOptions } from './to-have-percentile-within.js'
 import type { ReceivedOptions } from './to-have-received-at-most.js'
 import type { SloLimits } from './to-meet-slo.js'
 import type { RecoverWithinOptions } from './to-recover-within.js'
+import type { SurviveEveryFaultOptions } from './to-survive-every-fault.js'
 
 /** The load and SLO matchers, on `expect(report)` and `expect(report.tag(name))`. */
 export interface FaultlineLoadMatchers<R = unknown> {
@@ -75,6 +76,15 @@ export interface FaultlineFaultMatchers<R = unknown> {
   toHaveBreakerStates(expected: readonly BreakerState[]): R
 }
 
+/** The exploration matcher, on `expect(async ({ url }) => …)`. Async: `await` it. */
+export interface FaultlineExploreMatchers<R = unknown> {
+  /**
+   * A fault at every client message of the operation (cut before it, cut after the server got it, …), each
+   * on a fresh state, and `options.check` holds at every point; names the first failing one and its replay.
+   */
+  toSurviveEveryFault(options: SurviveEveryFaultOptions): Promise<R>
+}
+
 declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown>
     extends FaultlineLoadMatchers<R>,
@@ -82,5 +92,6 @@ declare module 'vitest' {
       FaultlineMessagingMatchers<R>,
       FaultlineFaultMatchers<R>,
       FaultlineTransactionMatchers<R>,
-      FaultlineMonitorMatchers<R> {}
+      FaultlineMonitorMatchers<R>,
+      FaultlineExploreMatchers<R> {}
 }

@@ -1,0 +1,146 @@
+import { describeValue, FaultlineArgumentError, formatCount, formatSeconds } from '@faultline/core'
+import {
+  describePoint,
+  type ExploreOperation,
+  type ExploreOptions,
+  type ExploreResult,
+  type ExploreState,
+  explore,
+  type PointResult,
+} from '@faultline/proxy'
+import type { MatcherState } from 'vitest'
+import { type VerdictResult, verdict } from './message.js'
+
+/** A service that hands out fresh copies of its state: `services.postgres()`, `.redis()`, `.rabbitmq()`. */
+export interface IsolatingService<S extends ExploreState = ExploreState> {
+  isolate(): Promise<S>
+}
+
+/** Options of `toSurviveEveryFault`: explore's options, with the service to take fresh states from. */
+export interface SurviveEveryFaultOptions<S extends ExploreState = ExploreState>
+  extends Omit<ExploreOptions<S>, 'fresh'> {
+  /** Each run gets a fresh state from it: a database copied from the template, a key space, a vhost. */
+  service?: IsolatingService<S>
+  /** Or a factory of fresh states of your own. */
+  fresh?: ExploreOptions<S>['fresh']
+}
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${n === 1 ? word : `${word}s`}`
+
+/** What was explored, in one line: the outcomes, the runs, the seed, the time. */
+function coverage(result: ExploreResult): string {
+  const { ok, failed, indeterminate, notReached, unexplored } = result.counts
+  const explored = result.points.length
+  const parts = [
+    `${formatCount(failed)} failed`,
+    `${formatCount(ok)} ok`,
+    `${formatCount(indeterminate)} indeterminate`,
+    `${formatCount(notReached)} not reached`,
+  ]
+  const cut =
+    unexplored > 0 ? `, ${formatCount(unexplored)} left unexplored (the time budget, within, ran out)` : ''
+  return (
+    `${plural(explored, 'point')} explored (${parts.join(', ')})${cut}: ` +
+    `${result.faults.join(', ')} at each of ${plural(result.messages.length, 'client message')}, ` +
+    `${plural(explored, 'run')} on fresh states + 1 recording run (seed ${result.seed}, ${formatSeconds(result.durationMs)} s)`
+  )
+}
+
+function pointLines(result: ExploreResult, point: PointResult): string[] {
+  const lines = [`${result.property ?? 'the check'} found: ${point.finding}`]
+  if (point.reached !== undefined && point.reached !== point.point.message.text)
+    lines.push(`in this run the message was: ${point.reached}`)
+  lines.push(point.error === undefined ? 'the operation resolved' : `the operation threw: ${point.error}`)
+  return lines
+}
+
+function hintsFor(result: ExploreResult, first: PointResult | undefined): string[] {
+  const hints: string[] = []
+  if (first !== undefined && result.property === 'atomicity' && /^found partial/.test(first.finding ?? '')) {
+    hints.push(
+      'part of the writes was committed before the fault: they ran in autocommit or in separate transactions. Run every statement in one transaction (BEGIN … COMMIT on one client)',
+    )
+  }
+  if (result.counts.indeterminate > 0)
+    hints.push(
+      'an indeterminate run did not end within options.timeout: a client without a timeout hangs on a lost answer',
+    )
+  if (result.counts.unexplored > 0)
+    hints.push('raise options.within, or explore fewer faults (options.faults)')
+  return hints
+}
+
+/**
+ * Explores every fault point of an operation (see `explore` in @faultline/proxy): a recording run lists the
+ * client messages it sends, then a run on a fresh state per message and fault kind (default: cut before it
+ * reaches the server, cut after the server received it), each judged by `check`. Passes when no point
+ * failed, none was indeterminate and the whole space was explored; points a run never reached are counted,
+ * not passed. A failure names the first failing point in words and how to replay it alone.
+ *
+ * @example
+ * await expect(async ({ url }) => {
+ *   const client = new pg.Client({ connectionString: url })
+ *   client.on('error', () => {})
+ *   await client.connect()
+ *   try { await placeOrder(client) } finally { await client.end().catch(() => {}) }
+ * }).toSurviveEveryFault({ service: services.postgres(), check: atomicity({ tables: ['orders', 'order_items'] }) })
+ */
+export async function toSurviveEveryFault(
+  this: MatcherState,
+  received: unknown,
+  options: SurviveEveryFaultOptions,
+): Promise<VerdictResult> {
+  if (typeof received !== 'function') {
+    throw new FaultlineArgumentError(
+      'received',
+      `toSurviveEveryFault expects the operation: expect(async ({ url }) => …), got ${describeValue(received)}`,
+    )
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new FaultlineArgumentError('options', `expected { service, check }, got ${describeValue(options)}`)
+  }
+  const { service, fresh: own, ...rest } = options
+  if (
+    (service === undefined) === (own === undefined) ||
+    (service !== undefined && typeof service.isolate !== 'function')
+  ) {
+    throw new FaultlineArgumentError(
+      'options.service',
+      `expected a service handle that isolates, e.g. { service: services.postgres() }, or options.fresh (not both), got ${describeValue(service)}`,
+    )
+  }
+  const fresh = own ?? (() => service!.isolate())
+  const result = await explore(received as ExploreOperation, { ...rest, fresh })
+  const first = result.firstFailure
+  const stuck = result.points.find((p) => p.outcome === 'indeterminate')
+  const pass = first === undefined && stuck === undefined && result.counts.unexplored === 0
+  const replayOf = (p: PointResult) => `replay it alone: { replay: '${p.point.id}', seed: ${result.seed} }`
+  const finding =
+    first !== undefined
+      ? `${result.property ?? 'the check'} broken at ${describePoint(first.point, result.delay)}`
+      : stuck !== undefined
+        ? `indeterminate at ${describePoint(stuck.point, result.delay)}: ${stuck.finding}`
+        : result.counts.unexplored > 0
+          ? `only ${plural(result.points.length, 'point')} of ${formatCount(result.points.length + result.counts.unexplored)} explored: the time budget ran out`
+          : `every explored point held${result.property === undefined ? '' : ` ${result.property}`}`
+  const failing = result.points.filter((p) => p.outcome === 'failed').map((p) => p.point.id)
+  const lines = [
+    ...(first !== undefined ? pointLines(result, first) : []),
+    coverage(result),
+    ...(failing.length > 1
+      ? [`failing points: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ', …' : ''}`]
+      : []),
+    ...(first !== undefined ? [replayOf(first)] : stuck !== undefined ? [replayOf(stuck)] : []),
+  ]
+  return verdict(this, {
+    matcher: 'toSurviveEveryFault',
+    subject: 'operation',
+    args: `{ faults: [${result.faults.map((f) => `'${f}'`).join(', ')}]${result.replay === undefined ? '' : `, replay: '${result.replay}'`} }`,
+    pass,
+    finding,
+    notExpected: 'a point that breaks it',
+    lines,
+    hints: hintsFor(result, first),
+    actual: result.counts,
+  })
+}
