@@ -18,12 +18,12 @@ const CHROMIUM = '/usr/bin/chromium'
 /** Where the browser check leaves its screenshot of the report (git-ignored). */
 const SCREENSHOT = fileURLToPath(new URL('../../../reports/faultline-report.png', import.meta.url))
 
-/** Runs `vitest run` in the fixture project (its own process, charts on) and returns its output. */
-async function runFixture(): Promise<{ code: number | null; output: string }> {
+/** Runs vitest in the fixture project (its own process, charts on) with `args`; its exit code and output. */
+async function runFixture(args: readonly string[]): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_CHARTS: '1', NO_COLOR: '1', CI: 'true' }
   // A run of its own: not this worker's Vitest state.
   for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key]
-  const child = spawn(process.execPath, [VITEST, 'run', '--root', FIXTURE], {
+  const child = spawn(process.execPath, [VITEST, ...args, '--root', FIXTURE], {
     cwd: FIXTURE,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,37 +44,83 @@ async function runFixture(): Promise<{ code: number | null; output: string }> {
   }
 }
 
+const REPORTER = fileURLToPath(new URL('./reporter.ts', import.meta.url))
+
+/** One shard of the fixture suite (two files), with the Faultline reporter and a blob for the merge. */
+function runShard(index: number): Promise<{ code: number | null; output: string }> {
+  return runFixture([
+    'run',
+    `--shard=${index}/2`,
+    '--reporter=default',
+    `--reporter=${REPORTER}`,
+    '--reporter=blob',
+    `--outputFile.blob=${join('reports', 'blob', `blob-${index}-2.json`)}`,
+  ])
+}
+
+/** The lines of a run's output, trimmed. */
+function linesOf(output: string): string[] {
+  return output.split('\n').map((line) => line.trim())
+}
+
 describe('the Faultline reporter', () => {
-  // One run of the fixture project, shared by the checks of its output and of its report in a browser.
+  // The fixture suite run as CI would run it on two machines: `--shard=1/2` (the failing test's file) and
+  // `--shard=2/2`, each writing its own report and a blob; then the documented merge of the blobs, which
+  // writes the one report of the whole suite that the browser check opens.
   const reports = join(FIXTURE, 'reports')
   const file = join(reports, 'faultline.html')
+  let shards: { code: number | null; output: string }[]
   let run: { code: number | null; output: string }
   beforeAll(async () => {
     rmSync(reports, { recursive: true, force: true })
-    run = await runFixture()
-  }, 120_000)
+    shards = await Promise.all([runShard(1), runShard(2)])
+    run = await runFixture([
+      '--merge-reports',
+      join('reports', 'blob'),
+      '--reporter=default',
+      `--reporter=${REPORTER}`,
+    ])
+  }, 240_000)
   afterAll(() => {
     rmSync(reports, { recursive: true, force: true })
   })
 
-  it('prints a line per charted test and writes one self-contained HTML report', () => {
+  it("writes one report per shard, named after it, with that shard's tests", () => {
+    const [first, second] = shards
+    // The first shard's test fails on purpose (its error rate matcher); the second's passes.
+    expect(first!.code, first!.output).toBe(1)
+    expect(second!.code, second!.output).toBe(0)
+    expect(linesOf(first!.output)).toContain(`Report: ${join('reports', 'faultline-1-of-2.html')}`)
+    expect(linesOf(second!.output)).toContain(`Report: ${join('reports', 'faultline-2-of-2.html')}`)
+    const one = readFileSync(join(reports, 'faultline-1-of-2.html'), 'utf8')
+    const two = readFileSync(join(reports, 'faultline-2-of-2.html'), 'utf8')
+    expect([one.match(/<svg[\s>]/g)?.length, two.match(/<svg[\s>]/g)?.length]).toEqual([2, 1])
+    expect(one).toContain('shard 1 of 2')
+    expect(two).toContain('search keeps its p95')
+    expect(two).not.toContain('api outage')
+  })
+
+  it('prints a line per charted test and writes one self-contained HTML report of the merged shards', () => {
     const { code, output } = run
-    // The fixture's first test fails on purpose (its error rate matcher); the second passes.
     expect(code, output).toBe(1)
 
-    const lines = output.split('\n').map((line) => line.trim())
+    const lines = linesOf(output)
     const failed = lines.find((line) => line.startsWith('FAILED checkout <during> the api outage: '))
     expect(failed, output).toBeDefined()
-    // Two charts (the passing p95 matcher, then the failing error rate one), each with its numbers.
+    // Two charts (the passing p95 matcher, then the failing error rate one), each with its numbers and
+    // what the fault did (every call failed while it was active: errors seen within the first interval).
     expect(failed!.split(' | ')).toHaveLength(2)
     expect(failed).toMatch(
-      /: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s, seed 4242 \| p95 /,
+      /: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s \(errors after [\d.]+ ms, recovered [\d.]+ ms after heal, per 250 ms interval\), seed 4242 \| p95 /,
     )
     const passed = lines.find((line) => line.startsWith('passed search keeps its p95: '))
     expect(passed, output).toMatch(
       /: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 99$/,
     )
     expect(lines).toContain(`Report: ${join('reports', 'faultline.html')}`)
+    // The annotation Vitest prints under a failed test is one line: the chart's path.
+    expect(output).toMatch(/faultline:chart\s*\n\s*↳ Faultline chart: reports\/charts\/[^\n]+\.svg\s*\n/)
+    expect(output).not.toContain('"assertion"')
 
     expect(existsSync(file)).toBe(true)
     const html = readFileSync(file, 'utf8')
@@ -98,6 +144,11 @@ describe('the Faultline reporter', () => {
     expect(html).toContain('<tr><th>seed</th><td>4242</td></tr>')
     expect(html).toContain('<tr><th>seed</th><td>99</td></tr>')
     expect(html).toContain('api down')
+    // What the fault did, and each judged report's JSON for machines (without the SVG's embedded copy).
+    expect(html).toMatch(/api down [\d.]+-[\d.]+ s \(errors after [\d.]+ ms, recovered [\d.]+ ms after heal/)
+    expect(html.match(/<pre class="report-json">/g)).toHaveLength(3)
+    expect(html).toContain('&quot;faultImpact&quot;: [')
+    expect(html).not.toContain('<metadata')
   })
 
   it('renders in headless Chromium: a chart per judged run, each fault window where its timeline put it', async () => {

@@ -6,14 +6,21 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { TestAnnotation } from 'vitest'
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
-import { type ChartFacts, parseChartMessage } from './report/attach.js'
+import { CHART_MESSAGE_PREFIX, type ChartFacts, readChartData, withoutChartData } from './report/attach.js'
+import { escapeHtml } from './report/markup.js'
+
+export { escapeHtml } from './report/markup.js'
 
 /** One chart of a test, as the reporter read it from its annotation. */
 export interface ReportedChart {
   /** Where the matcher wrote the SVG, relative to the run's directory. */
   readonly path: string
+  /** The picture, without its embedded data. */
   readonly svg: string
+  /** The numbers of the verdict (undefined: a chart without data, e.g. drawn by an older version). */
   readonly facts: ChartFacts | undefined
+  /** The judged report as JSON (`LoadReport.fromJSON` rebuilds it). */
+  readonly report: unknown
 }
 
 /** A test with at least one chart. */
@@ -36,7 +43,7 @@ export interface FaultlineReporterOptions {
 export const REPORT_FILE = join('reports', 'faultline.html')
 
 function chartOf(annotation: TestAnnotation): ReportedChart {
-  const { path, facts } = parseChartMessage(annotation.message)
+  const path = annotation.message.replace(CHART_MESSAGE_PREFIX, '')
   const body = annotation.attachment?.body
   const svg =
     typeof body === 'string'
@@ -44,7 +51,8 @@ function chartOf(annotation: TestAnnotation): ReportedChart {
       : body === undefined
         ? ''
         : Buffer.from(body).toString('utf8')
-  return { path, svg, facts }
+  const data = readChartData(svg)
+  return { path, svg: withoutChartData(svg), facts: data?.facts, report: data?.report }
 }
 
 /**
@@ -82,13 +90,34 @@ function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(ratio < 0.1 ? 2 : 1)} %`
 }
 
+type FactsFault = ChartFacts['faults'][number]
+
+function windowOf(f: FactsFault): string {
+  return `${f.startS.toFixed(1)}-${f.healedS === null ? 'end (not healed)' : `${f.healedS.toFixed(1)} s`}`
+}
+
+// What callers saw, to the series' resolution: `errors after 250 ms, recovered 0 ms after heal, per
+// 250 ms interval`, `no errors`, `errors after 0 ms, errors never stopped, per 100 ms interval`.
+function impactOf(f: FactsFault): string {
+  // Charts drawn before detection and recovery were recorded have neither.
+  if (f.detectionMs === undefined) return ''
+  if (f.detectionMs === null) return 'no errors'
+  const recovery =
+    f.recoveryMs === null
+      ? f.healedS === null
+        ? 'not healed'
+        : 'errors never stopped'
+      : `recovered ${ms(f.recoveryMs)} after heal`
+  return `errors after ${ms(f.detectionMs)}, ${recovery}, per ${ms(f.resolutionMs)} interval`
+}
+
 function faultsOf(facts: ChartFacts): string {
   if (facts.faults.length === 0) return 'no faults'
   return facts.faults
-    .map(
-      (f) =>
-        `${f.name} ${f.startS.toFixed(1)}-${f.healedS === null ? 'end (not healed)' : `${f.healedS.toFixed(1)} s`}`,
-    )
+    .map((f) => {
+      const impact = impactOf(f)
+      return `${f.name} ${windowOf(f)}${impact ? ` (${impact})` : ''}`
+    })
     .join(', ')
 }
 
@@ -109,24 +138,6 @@ export function summaryLines(tests: readonly ReportedTest[]): string[] {
     (test) =>
       `${test.state === 'failed' ? 'FAILED' : test.state} ${test.name}: ${test.charts.map((c) => numbers(c.facts)).join(' | ')}`,
   )
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/**
- * Text made safe for HTML content and attribute values.
- *
- * @example
- * escapeHtml('<p95 & "seed">') // '&lt;p95 &amp; &quot;seed&quot;&gt;'
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
 }
 
 // Inlined as the matchers rendered it, without its XML declaration (not allowed in HTML), and with its ids
@@ -154,12 +165,17 @@ function chartHtml(chart: ReportedChart, n: number): string {
         ['seed', facts.seed === null ? 'none' : String(facts.seed)],
       ]
     : []
-  // The numbers as JSON for machines (and the browser check: the time axis and the fault windows).
+  // The numbers as JSON for machines (and the browser check: the time axis and the fault windows), and
+  // the judged report's whole JSON (LoadReport.fromJSON rebuilds it).
   const data = facts ? ` data-facts="${escapeHtml(JSON.stringify(facts))}"` : ''
+  const report =
+    chart.report === undefined
+      ? ''
+      : `\n<details><summary>Report JSON</summary><pre class="report-json">${escapeHtml(JSON.stringify(chart.report, null, 2))}</pre></details>`
   return `<figure${data}>
 <div class="chart">${inlineSvg(chart.svg, n)}</div>
 <figcaption>${escapeHtml(chart.path)}</figcaption>
-<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>
+<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`).join('')}</table>${report}
 </figure>`
 }
 
@@ -194,6 +210,7 @@ section { border-top: 1px solid #d1d5db; padding: 1em 0; }
 .file, figcaption { color: #6b7280; font-size: 0.85em; }
 figure { margin: 1em 0; }
 th { text-align: left; padding-right: 1em; font-weight: 600; }
+pre.report-json { max-height: 30em; overflow: auto; background: #f9fafb; padding: 0.5em; font-size: 0.8em; }
 </style>
 </head>
 <body>

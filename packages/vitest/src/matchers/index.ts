@@ -24,12 +24,13 @@ export {
   attachChart,
   CHARTS_DIR,
   CHARTS_ENV,
+  type ChartData,
   type ChartFacts,
   type ChartRequest,
   type ChartVerdict,
   chartFacts,
   chartsEnabled,
-  parseChartMessage,
+  readChartData,
 } from '../report/attach.js'
 // The building blocks of every matcher above, public so that a project's own matchers inherit the same
 // honesty (docs/matchers.md): the sample floor, the message and verdict helpers, the strictness rule, and

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { LoadReport } from '@faultline/core'
+import { faultImpact, LoadReport } from '@faultline/core'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { faultlineMatchers } from '../matchers/index.js'
 import { toHaveErrorRateBelow } from '../matchers/to-have-error-rate-below.js'
-import { parseChartMessage, sanitise } from './attach.js'
+import { readChartData, sanitise } from './attach.js'
 import { CHART_COLORS } from './chart.js'
 import { faultedRun, xmlProblem } from './load-run.test-support.js'
 
@@ -65,11 +65,14 @@ describe('a judged report gets its chart', () => {
       { timeout: 30_000, interval: 20 },
     )
     const [first] = task.annotations.filter((a) => a.type === 'faultline:chart')
-    const { path: annotated, facts } = parseChartMessage(first!.message)
-    expect(first!.message.split('\n')[0]).toBe(`Faultline chart: ${path}`)
-    expect(annotated).toBe(path)
-    // The numbers the reporter prints: the judged report's, the verdict, the seed and the fault window.
-    expect(facts).toEqual({
+    // One line, the path: a failing test's annotations are printed by Vitest's default reporter.
+    expect(first!.message).toBe(`Faultline chart: ${path}`)
+    expect(first!.attachment?.contentType).toBe('image/svg+xml')
+    expect(Buffer.from(first!.attachment!.body as string, 'base64').toString('utf8')).toBe(svg)
+    // The SVG carries the numbers the reporter prints: the judged report's, the verdict, the seed and the
+    // fault window with what it did; and the judged report's JSON.
+    const data = readChartData(svg)
+    expect(data?.facts).toEqual({
       assertion: 'expect(report).toHaveErrorRateBelow(0.01)',
       held: false,
       p95: report.p95,
@@ -79,11 +82,22 @@ describe('a judged report gets its chart', () => {
       seed: 7,
       fromS: report.windowStartMs / 1000,
       toS: (report.windowStartMs + report.durationMs) / 1000,
-      faults: [{ name: 'api down', startS: expect.any(Number), healedS: expect.any(Number) }],
+      faults: [
+        {
+          name: 'api down',
+          startS: expect.any(Number),
+          healedS: expect.any(Number),
+          detectionMs: faultImpact(report, 'api down').detectionMs,
+          recoveryMs: faultImpact(report, 'api down').recoveryMs,
+          resolutionMs: report.intervalMs,
+        },
+      ],
     })
-    expect(facts!.faults[0]!.startS).toBeGreaterThan(0.5)
-    expect(first!.attachment?.contentType).toBe('image/svg+xml')
-    expect(Buffer.from(first!.attachment!.body as string, 'base64').toString('utf8')).toBe(svg)
+    expect(data!.facts.faults[0]!.startS).toBeGreaterThan(0.5)
+    // Every call failed inside the window: callers saw it within one interval.
+    expect(data!.facts.faults[0]!.detectionMs).toBeLessThanOrEqual(report.intervalMs)
+    expect(data!.report).toEqual(JSON.parse(JSON.stringify(report)))
+    expect(LoadReport.fromJSON(data!.report).p95).toBe(report.p95)
   })
 
   it('toMeetSLO draws every line of the SLO', () => {

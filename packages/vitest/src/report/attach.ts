@@ -4,9 +4,10 @@
 // chart that cannot be drawn or written is skipped with a warning.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import type { LoadReport } from '@faultline/core'
+import { faultImpact, type LoadReport, type LoadReportJSON } from '@faultline/core'
 import type { RunnerTestCase } from 'vitest'
 import { type ChartLimits, renderLoadChart } from './chart.js'
+import { escapeHtml, unescapeHtml } from './markup.js'
 
 /** The report a matcher judged and the limits it judged it against. */
 export interface ChartRequest {
@@ -25,8 +26,8 @@ export interface ChartVerdict {
 }
 
 /**
- * The numbers a `faultline:chart` annotation carries, as JSON on the second line of its message (the first
- * line is `Faultline chart: <path>`): what the Faultline reporter prints and puts in its HTML report.
+ * The numbers of a judged report that its chart carries (see {@link readChartData}): what the Faultline
+ * reporter prints and puts in its HTML report.
  */
 export interface ChartFacts {
   /** The assertion as written. */
@@ -45,16 +46,30 @@ export interface ChartFacts {
   /** The chart's time axis: where it starts and ends, in seconds from the start of the run. */
   readonly fromS: number
   readonly toS: number
-  /** The fault windows on the chart, in seconds from the start of the run (healedS null: never healed). */
+  /**
+   * The fault windows on the chart, in seconds from the start of the run (healedS null: never healed),
+   * with what each did to the run (`faultImpact`): how long until callers saw errors (null: they never
+   * did) and how long they kept failing after the heal (null: errors never stopped, or no heal), both
+   * read from the per-interval series: within `resolutionMs`, the report's interval.
+   */
   readonly faults: readonly {
     readonly name: string
     readonly startS: number
     readonly healedS: number | null
+    readonly detectionMs: number | null
+    readonly recoveryMs: number | null
+    readonly resolutionMs: number
   }[]
 }
 
+/** What a chart carries besides its picture: the facts of the verdict and the judged report as JSON. */
+export interface ChartData {
+  readonly facts: ChartFacts
+  readonly report: LoadReportJSON
+}
+
 /**
- * The facts of a judged report for its annotation.
+ * The facts of a judged report for its chart.
  *
  * @example
  * chartFacts(report, { assertion: 'expect(report).toHaveP95Below(500)', held: true, finding: '' }).p95 // 12.5
@@ -71,30 +86,66 @@ export function chartFacts(report: LoadReport, verdict: ChartVerdict): ChartFact
     seed: report.seed ?? null,
     fromS: report.windowStartMs / 1000,
     toS: (report.windowStartMs + report.durationMs) / 1000,
-    faults: report.faults.map((fault) => ({
-      name: fault.name,
-      startS: seconds(fault.startedAt),
-      healedS: fault.healedAt === undefined ? null : seconds(fault.healedAt),
-    })),
+    faults: report.faults.map((fault) => {
+      const impact = faultImpact(report, fault)
+      return {
+        name: fault.name,
+        startS: seconds(fault.startedAt),
+        healedS: fault.healedAt === undefined ? null : seconds(fault.healedAt),
+        detectionMs: impact.detectionMs,
+        recoveryMs: impact.recoveryMs,
+        resolutionMs: impact.resolutionMs,
+      }
+    }),
+  }
+}
+
+// The data rides in the SVG itself, so a chart file (or an attachment, or a shard's blob) is enough to
+// rebuild a report from: one <metadata> element right after the opening <svg> tag.
+const DATA_OPEN = '<metadata data-faultline="chart">'
+const DATA = /<metadata data-faultline="chart">([\s\S]*?)<\/metadata>/
+
+/**
+ * An SVG chart with its data embedded (a `<metadata>` element, invisible when drawn).
+ *
+ * @example
+ * writeFileSync(path, embedChartData(renderLoadChart(report), { facts, report: report.toJSON() }))
+ */
+export function embedChartData(svg: string, data: ChartData): string {
+  const open = svg.indexOf('<svg')
+  const end = open === -1 ? -1 : svg.indexOf('>', open)
+  if (end === -1) throw new Error('embedChartData: svg: expected an SVG document, got no <svg> tag')
+  return `${svg.slice(0, end + 1)}${DATA_OPEN}${escapeHtml(JSON.stringify(data))}</metadata>${svg.slice(end + 1)}`
+}
+
+/**
+ * The data a chart carries (undefined for an SVG without it, or with data that does not parse).
+ *
+ * @example
+ * readChartData(readFileSync('reports/charts/src_checkout.test.ts/checkout-1.svg', 'utf8'))?.facts.p95
+ */
+export function readChartData(svg: string): ChartData | undefined {
+  const match = DATA.exec(svg)
+  if (!match) return undefined
+  try {
+    return JSON.parse(unescapeHtml(match[1]!)) as ChartData
+  } catch {
+    return undefined
   }
 }
 
 /**
- * Reads a `faultline:chart` annotation's message: its path and its facts (undefined for a message without
- * them).
+ * The SVG without its embedded data, e.g. to inline it in HTML that shows the data elsewhere.
  *
  * @example
- * parseChartMessage('Faultline chart: reports/charts/a/b-1.svg\n{"p95":1}').path // 'reports/charts/a/b-1.svg'
+ * withoutChartData(svg).includes('<metadata') // false
  */
-export function parseChartMessage(message: string): { path: string; facts: ChartFacts | undefined } {
-  const [first = '', json] = message.split('\n', 2)
-  const path = first.replace(/^Faultline chart: /, '')
-  try {
-    return { path, facts: json === undefined ? undefined : (JSON.parse(json) as ChartFacts) }
-  } catch {
-    return { path, facts: undefined }
-  }
+export function withoutChartData(svg: string): string {
+  return svg.replace(DATA, '')
 }
+
+/** The first words of a `faultline:chart` annotation's message, before the chart's path. */
+export const CHART_MESSAGE_PREFIX = 'Faultline chart: '
 
 /** The environment variable that switches the charts off: `FAULTLINE_CHARTS=0` (or `false`, `off`). */
 export const CHARTS_ENV = 'FAULTLINE_CHARTS'
@@ -173,25 +224,25 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
   if (!test) return undefined
   try {
     const path = chartPath(test)
-    const svg = renderLoadChart(request.report, {
+    const picture = renderLoadChart(request.report, {
       title: test.name,
       verdict: `${verdict.held ? 'passed' : 'FAILED'}: ${verdict.assertion}: ${verdict.finding}`,
       limits: request.limits,
+    })
+    const svg = embedChartData(picture, {
+      facts: chartFacts(request.report, verdict),
+      report: request.report.toJSON(),
     })
     const absolute = resolve(path)
     mkdirSync(dirname(absolute), { recursive: true })
     writeFileSync(absolute, svg)
     // Vitest tracks the annotation and waits for it before it reports the test. Inline (body), so Vitest
-    // keeps no copy of the file of its own. The message's second line: the facts as JSON (the reporter's).
+    // keeps no copy of the file of its own; the SVG carries its numbers (readChartData).
     test.context
-      .annotate(
-        `Faultline chart: ${path}\n${JSON.stringify(chartFacts(request.report, verdict))}`,
-        'faultline:chart',
-        {
-          contentType: 'image/svg+xml',
-          body: Buffer.from(svg).toString('base64'),
-        },
-      )
+      .annotate(`${CHART_MESSAGE_PREFIX}${path}`, 'faultline:chart', {
+        contentType: 'image/svg+xml',
+        body: Buffer.from(svg).toString('base64'),
+      })
       .catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
     return path
   } catch (error) {
