@@ -6,6 +6,8 @@ import { atomicity } from '@faultline/vitest/matchers'
 import pg from 'pg'
 import { describe, expect } from 'vitest'
 
+const ORDER_SQL = "INSERT INTO orders (id, customer) VALUES ('o-1', 'ada')"
+
 /** Broken: the order and its items are committed apart (each statement autocommits). */
 async function placeOrderApart(client: pg.Client): Promise<void> {
   await client.query("INSERT INTO orders (id, customer) VALUES ('o-1', 'ada')")
@@ -59,5 +61,94 @@ describe('explore', () => {
       notReached: 0,
       unexplored: 0,
     })
+  })
+
+  test('matches boundaries by kind and position: SQL text that changes between runs still explores', async ({
+    services,
+  }) => {
+    const service = services.postgres()
+    let run = 0
+    const result = await explore(
+      through(async (client) => {
+        run++
+        const id = `o-${run}` // a different id, so different SQL text, in every run
+        await client.query('BEGIN')
+        await client.query(`INSERT INTO orders (id, customer) VALUES ('${id}', 'ada')`)
+        await client.query(`INSERT INTO order_items (order_id, sku, qty) VALUES ('${id}', 'tea', 2)`)
+        await client.query('COMMIT')
+      }),
+      {
+        fresh: () => service.isolate(),
+        faults: ['inFlight'],
+        check: () => undefined,
+      },
+    )
+    expect(result.counts.ok).toBe(result.messages.length)
+    const insert = result.points.find((p) => p.point.id === 'inFlight@Q#2')
+    expect(insert?.point.message.text).toBe("query INSERT INTO orders (id, customer) VALUES ('o-1', 'ada')")
+    expect(insert?.reached).toMatch(/^query INSERT INTO orders \(id, customer\) VALUES \('o-\d+', 'ada'\)$/)
+    expect(insert?.reached).not.toBe(insert?.point.message.text)
+  })
+
+  test('a point a run never reaches is reported not reached, never passed', async ({ services }) => {
+    const service = services.postgres()
+    let run = 0
+    const result = await explore(
+      through(async (client) => {
+        run++
+        await client.query(ORDER_SQL)
+        if (run === 1) await client.query('SELECT 1') // only the recording run sends a second query
+      }),
+      {
+        fresh: () => service.isolate(),
+        faults: ['cut'],
+        check: () => undefined,
+      },
+    )
+    expect(result.points.find((p) => p.point.id === 'cut@Q#2')?.outcome).toBe('notReached')
+    expect(result.counts.notReached).toBe(1)
+    expect(result.counts.ok).toBe(result.messages.length - 1)
+  })
+
+  test('a reset or a delay beyond the client timeout breaks the write without a transaction', async ({
+    services,
+  }) => {
+    const service = services.postgres()
+    const withTimeout = async ({ url }: { url: string }): Promise<void> => {
+      const client = new pg.Client({ connectionString: url, query_timeout: 200 })
+      client.on('error', () => {})
+      await client.connect()
+      try {
+        await placeOrderApart(client)
+      } finally {
+        await client.end().catch(() => {})
+      }
+    }
+    const result = await explore(withTimeout, {
+      fresh: () => service.isolate(),
+      faults: ['reset', 'delay'],
+      delay: 1_000,
+      check: check(),
+    })
+    const outcome = (id: string) => result.points.find((p) => p.point.id === id)
+    expect(outcome('reset@Q#2')?.outcome).toBe('failed')
+    expect(outcome('delay@Q#1')).toMatchObject({ outcome: 'failed', error: 'Query read timeout' })
+    expect(outcome('reset@Q#1')?.outcome).toBe('ok')
+  })
+
+  test('refuses options it cannot explore with, naming the argument', async ({ services }) => {
+    const fresh = () => services.postgres().isolate()
+    await expect(
+      explore(through(placeOrder), { fresh, check: check(), faults: ['cut', 'explode' as 'cut'] }),
+    ).rejects.toThrow(/options.faults\[1\]: expected one of/)
+    await expect(explore(through(placeOrder), { fresh, check: check(), replay: 'Q#3' })).rejects.toThrow(
+      /options.replay: expected a point id/,
+    )
+    await expect(explore(async () => {}, { fresh, check: check() })).rejects.toThrow(
+      /the check failed on the run without any fault: the operation changed nothing/,
+    )
+    await expect(explore(async () => {}, { fresh, check: () => undefined })).rejects.toThrow(
+      /the operation sent no message through the proxy/,
+    )
   })
 })
