@@ -68,9 +68,24 @@ export async function consumeSettlements(
   return consumerTag
 }
 
-/** Reads a balance through Redis; when Redis fails, PostgreSQL answers alone. */
-export async function balance(db: pg.Pool | pg.Client, cache: Redis, accountId: number): Promise<number> {
-  const cached = await cache.get(`balance:${accountId}`).catch(() => null)
+/** How a balance read treats a cache failure. */
+export interface BalanceOptions {
+  /**
+   * `true` (hardened, the default): when Redis fails, PostgreSQL answers alone. `false` (the naive form): a
+   * Redis error fails the read, so a cache outage becomes an API outage.
+   */
+  readonly fallback?: boolean
+}
+
+/** Reads a balance through Redis, filling the cache from PostgreSQL on a miss. */
+export async function balance(
+  db: pg.Pool | pg.Client,
+  cache: Redis,
+  accountId: number,
+  { fallback = true }: BalanceOptions = {},
+): Promise<number> {
+  const read = cache.get(`balance:${accountId}`)
+  const cached = fallback ? await read.catch(() => null) : await read
   if (cached !== null) return Number(cached)
   const { rows } = await db.query<{ balance_cents: number }>(
     'SELECT balance_cents FROM accounts WHERE id = $1',

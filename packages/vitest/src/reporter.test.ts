@@ -1,20 +1,16 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chromium } from 'playwright-core'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Vitest } from 'vitest/node'
 import { faultline } from './plugin.js'
-import type { ChartFacts } from './report/attach.js'
-import { chartLayout, xOf } from './report/layout.js'
+import { checkReportInChromium } from './report/browser-check.test-support.js'
 import { escapeHtml, FaultlineReporter } from './reporter.js'
 
 const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/reporter', import.meta.url))
-/** Debian's chromium, installed by scripts/run.sh where missing; never a browser a tool downloads. */
-const CHROMIUM = '/usr/bin/chromium'
 /** Where the browser check leaves its screenshot of the report (git-ignored). */
 const SCREENSHOT = fileURLToPath(new URL('../../../reports/faultline-report.png', import.meta.url))
 
@@ -152,79 +148,15 @@ describe('the Faultline reporter', () => {
   })
 
   it('renders in headless Chromium: a chart per judged run, each fault window where its timeline put it', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: the browser check of the HTML report needs Debian's chromium. Install it with ` +
-          '`apt-get install -y chromium` (as root; `bash scripts/run.sh` does it where it is missing).',
-      )
-    }
     expect(existsSync(file), run.output).toBe(true)
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox'],
-      timeout: 30_000,
-    })
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-      page.setDefaultTimeout(30_000)
-      const problems: string[] = []
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-      })
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-      // Self-contained: the page asks for nothing but its own file.
-      page.on('request', (request) => {
-        if (!request.url().startsWith('file:')) problems.push(`request: ${request.url()}`)
-      })
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
-
-      // One rendered chart per judged load run: two matchers on the first report, one on the second.
-      const figures = page.locator('figure')
-      expect(await figures.count()).toBe(3)
-      expect(await page.locator('svg').count()).toBe(3)
-      let faultsSeen = 0
-      for (let i = 0; i < 3; i++) {
-        const figure = figures.nth(i)
-        const facts = JSON.parse((await figure.getAttribute('data-facts')) ?? 'null') as ChartFacts
-        expect(facts).not.toBeNull()
-        const svg = figure.locator('svg')
-        const box = await svg.boundingBox()
-        expect(box).not.toBeNull()
-        expect(box!.width).toBeGreaterThan(0)
-        expect(box!.height).toBeGreaterThan(0)
-        // Page px to SVG units: the svg's box over its viewBox.
-        const [, , viewWidth] = ((await svg.getAttribute('viewBox')) ?? '').split(/\s+/).map(Number)
-        expect(viewWidth).toBeGreaterThan(0)
-        const scale = box!.width / viewWidth!
-        const layout = chartLayout(['latency'], viewWidth!)
-        // Each fault window is shaded on every panel (latency, throughput, errors: no monitors here).
-        const bands = figure.locator(`svg polygon[fill="#ef4444"]`)
-        expect(await bands.count()).toBe(facts.faults.length * 3)
-        for (const [f, fault] of facts.faults.entries()) {
-          const start = xOf(layout, facts.fromS, facts.toS, Math.max(facts.fromS, fault.startS))
-          const end = xOf(layout, facts.fromS, facts.toS, Math.min(facts.toS, fault.healedS ?? facts.toS))
-          for (let p = 0; p < 3; p++) {
-            const band = await bands.nth(f * 3 + p).boundingBox()
-            expect(band).not.toBeNull()
-            // Tolerance 1.5 SVG units: the facts' times are rounded to 1 ms (0.6 units over a 1.5 s run)
-            // and ECharts rounds coordinates to 0.1 px, an edge sometimes to a half pixel.
-            expect(Math.abs((band!.x - box!.x) / scale - start)).toBeLessThanOrEqual(1.5)
-            expect(Math.abs((band!.x + band!.width - box!.x) / scale - end)).toBeLessThanOrEqual(1.5)
-            expect(band!.height).toBeGreaterThan(0)
-          }
-          faultsSeen++
-        }
-      }
-      // The failing test's two charts each shade the api outage.
-      expect(faultsSeen).toBe(2)
-      expect(problems).toEqual([])
-
-      mkdirSync(join(SCREENSHOT, '..'), { recursive: true })
-      await page.screenshot({ path: SCREENSHOT, fullPage: true })
-      expect(existsSync(SCREENSHOT)).toBe(true)
-    } finally {
-      await browser.close()
-    }
+    const charts = await checkReportInChromium(file, { screenshot: SCREENSHOT })
+    // One rendered chart per judged load run: two matchers on the first report, one on the second; the
+    // failing test's two charts each shade the api outage. (The merge orders files as it likes.)
+    expect(charts.map((c) => [c.facts.assertion, c.faultWindows]).sort()).toEqual([
+      ['expect(report).toHaveErrorRateBelow(0.01)', 1],
+      ['expect(report).toHaveP95Below(60000)', 0],
+      ['expect(report).toHaveP95Below(60000)', 1],
+    ])
   }, 90_000)
 
   it('names the report after the shard', () => {
@@ -232,6 +164,18 @@ describe('the Faultline reporter', () => {
     expect(reporter.outputFile).toBe(join('reports', 'faultline.html'))
     reporter.onInit({ config: { shard: { index: 2, count: 3 } } } as unknown as Vitest)
     expect(reporter.outputFile).toBe(join('reports', 'faultline-2-of-3.html'))
+  })
+
+  it('takes its path from the option, else from --outputFile.faultline', () => {
+    const configured = new FaultlineReporter()
+    configured.onInit({ config: { outputFile: { faultline: 'out/chaos.html', json: 'x.json' } } } as never)
+    expect(configured.outputFile).toBe('out/chaos.html')
+    const other = new FaultlineReporter()
+    other.onInit({ config: { outputFile: 'x.json' } } as never)
+    expect(other.outputFile).toBe(join('reports', 'faultline.html'))
+    const option = new FaultlineReporter({ outputFile: 'a.html' })
+    option.onInit({ config: { outputFile: { faultline: 'b.html' } } } as never)
+    expect(option.outputFile).toBe('a.html')
   })
 
   it('escapes text for HTML', () => {

@@ -246,9 +246,15 @@ export class FaultlineReporter implements Reporter {
     this.#vitest = vitest
   }
 
-  /** The HTML report's path, relative to the run's directory. */
+  /**
+   * The HTML report's path, relative to the run's directory: the option, else Vitest's
+   * `--outputFile.faultline=<path>` (`outputFile: { faultline: '<path>' }` in the config), else the default.
+   */
   get outputFile(): string {
     if (this.#options.outputFile) return this.#options.outputFile
+    const configured = this.#vitest?.config.outputFile
+    if (typeof configured === 'object' && typeof configured.faultline === 'string')
+      return configured.faultline
     const shard = this.#vitest?.config.shard
     return shard ? join('reports', `faultline-${shard.index}-of-${shard.count}.html`) : REPORT_FILE
   }
