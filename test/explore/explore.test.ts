@@ -47,7 +47,9 @@ describe('explore', () => {
     const service = services.postgres()
     const result = await explore(through(placeOrderApart), { fresh: () => service.isolate(), check: check() })
     expect(result.firstFailure?.point.id).toBe('inFlight@Q#1')
-    expect(result.firstFailure?.finding).toMatch(/^found partial: 1 of 3 writes present, 2 missing/)
+    expect(result.firstFailure?.finding).toMatch(
+      /^partial \(1 of 3 writes present, 2 missing; present: orders id=o-1/,
+    )
     expect(result.points.length).toBe(result.messages.length * 2)
   })
 

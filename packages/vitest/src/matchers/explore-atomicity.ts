@@ -79,9 +79,9 @@ function judgeAtomicity(run: JudgedRun, shapes: readonly TableShape[]): string |
   }
   const writes = classifyWrites(shapes, run.clean.before as TableRows, run.clean.after as TableRows, after)
   const outcome = outcomeOf(writes)
-  if (outcome === 'partial' || outcome === 'neither') return `found ${outcome}: ${describeWrites(writes)}`
+  if (outcome === 'partial' || outcome === 'neither') return `${outcome} (${describeWrites(writes)})`
   if (!run.rejected && outcome === 'nothing') {
-    return `the operation resolved, yet nothing it wrote is there (an acknowledged write lost): ${describeWrites(writes)}`
+    return `nothing, although the operation resolved: an acknowledged write lost (${describeWrites(writes)})`
   }
   return undefined
 }

@@ -46,8 +46,8 @@ function coverage(result: ExploreResult): string {
   )
 }
 
-function pointLines(result: ExploreResult, point: PointResult): string[] {
-  const lines = [`${result.property ?? 'the check'} found: ${point.finding}`]
+function pointLines(point: PointResult): string[] {
+  const lines = [`found ${point.finding}`]
   if (point.reached !== undefined && point.reached !== point.point.message.text)
     lines.push(`in this run the message was: ${point.reached}`)
   lines.push(point.error === undefined ? 'the operation resolved' : `the operation threw: ${point.error}`)
@@ -56,7 +56,7 @@ function pointLines(result: ExploreResult, point: PointResult): string[] {
 
 function hintsFor(result: ExploreResult, first: PointResult | undefined): string[] {
   const hints: string[] = []
-  if (first !== undefined && result.property === 'atomicity' && /^found partial/.test(first.finding ?? '')) {
+  if (first !== undefined && result.property === 'atomicity' && /^partial/.test(first.finding ?? '')) {
     hints.push(
       'part of the writes was committed before the fault: they ran in autocommit or in separate transactions. Run every statement in one transaction (BEGIN … COMMIT on one client)',
     )
@@ -125,7 +125,7 @@ export async function toSurviveEveryFault(
           : `every explored point held${result.property === undefined ? '' : ` ${result.property}`}`
   const failing = result.points.filter((p) => p.outcome === 'failed').map((p) => p.point.id)
   const lines = [
-    ...(first !== undefined ? pointLines(result, first) : []),
+    ...(first !== undefined ? pointLines(first) : []),
     coverage(result),
     ...(failing.length > 1
       ? [`failing points: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ', …' : ''}`]
