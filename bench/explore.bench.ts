@@ -1,0 +1,99 @@
+// Exploration benchmark: what a point costs (one fresh database copied ahead of time from the template,
+// one run through the proxy, one check), for a 3-statement PostgreSQL transaction explored with the
+// default faults (cut before and in flight after each client message). Results: bench/results/explore.json.
+// Target (issue: explore every fault point): the whole space of a 12-message transaction in under 5 s on
+// this machine — projected from the measured points per second, as 12 messages x 2 faults.
+import { writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { postgresContainer } from '@faultline/containers'
+import { explore } from '@faultline/proxy'
+import pg from 'pg'
+import { median, round } from './support.ts'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+
+async function counts(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ o: number; i: number }>(
+      'SELECT (SELECT count(*) FROM orders)::int AS o, (SELECT count(*) FROM order_items)::int AS i',
+    )
+    return `${rows[0]?.o}/${rows[0]?.i}`
+  } finally {
+    await client.end()
+  }
+}
+
+async function transaction({ url }: { url: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query("INSERT INTO orders (id, customer) VALUES ('o-1', 'ada')")
+    await client.query("INSERT INTO order_items (order_id, sku, qty) VALUES ('o-1', 'tea', 2)")
+    await client.query("INSERT INTO order_items (order_id, sku, qty) VALUES ('o-1', 'cup', 1)")
+    await client.query('COMMIT')
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+const db = await postgresContainer({
+  template: async (client) => {
+    await client.query('CREATE TABLE orders (id text PRIMARY KEY, customer text NOT NULL)')
+    await client.query(
+      'CREATE TABLE order_items (order_id text NOT NULL, sku text NOT NULL, qty int NOT NULL, PRIMARY KEY (order_id, sku))',
+    )
+  },
+}).start('bench-explore')
+try {
+  const spaces: { messages: number; points: number; ms: number; pointsPerSecond: number }[] = []
+  for (let r = 0; r < rounds; r++) {
+    const result = await explore(transaction, {
+      fresh: () => db.isolate(),
+      check: {
+        name: 'all or nothing',
+        read: (state) => counts(state.url),
+        judge: ({ after }) => (after === '0/0' || after === '1/2' ? undefined : `found ${after}`),
+      },
+      seed: r + 1,
+    })
+    if (result.counts.ok !== result.points.length)
+      throw new Error(`bench: not every point held: ${JSON.stringify(result.counts)}`)
+    spaces.push({
+      messages: result.messages.length,
+      points: result.points.length,
+      ms: round(result.durationMs, 0),
+      pointsPerSecond: round((result.points.length + 1) / (result.durationMs / 1000), 1),
+    })
+  }
+  const pointsPerSecond = median(spaces.map((s) => s.pointsPerSecond))
+  const wholeSpaceMs = median(spaces.map((s) => s.ms))
+  // The issue's yardstick: 12 messages x the 2 default faults, plus the recording run.
+  const projected12 = round(((12 * 2 + 1) / pointsPerSecond) * 1000, 0)
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    image: db.info.image,
+    rounds,
+    transaction: 'BEGIN; 3 INSERTs; COMMIT (simple queries), connect and end included',
+    faults: ['cut', 'inFlight'],
+    spaces,
+    messages: spaces[0]?.messages,
+    points: spaces[0]?.points,
+    wholeSpaceMedianMs: wholeSpaceMs,
+    pointsPerSecondMedian: pointsPerSecond,
+    projected12MessageSpaceMs: projected12,
+    target: 'projected12MessageSpaceMs < 5000',
+    met: projected12 < 5_000,
+  }
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'explore.json')
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(JSON.stringify(result, null, 2))
+  console.log(`written to ${out}`)
+} finally {
+  await db.close()
+}
