@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds PostgreSQL, Redis and RabbitMQ images from Debian's packages, for machines that cannot pull from a
-# container registry (air-gapped CI, this project's own CI). The images keep the official images' contract
-# (environment variables, ports, readiness log lines), so @testcontainers/postgresql, /redis and /rabbitmq
-# use them unchanged.
+# Builds PostgreSQL, Redis, RabbitMQ, MariaDB and memcached images from Debian's packages, for machines
+# that cannot pull from a container registry (air-gapped CI, this project's own CI). The images keep the
+# official images' contract (environment variables, ports, readiness log lines), so
+# @testcontainers/postgresql, /redis and /rabbitmq use them unchanged, and so does a generic container()
+# written for the official mariadb or memcached image.
 #
 #   bash scripts/images.sh            # build what is missing or out of date, print the env to use them
 #   bash scripts/images.sh --env      # print only the `export FAULTLINE_*_IMAGE=...` lines
@@ -32,11 +33,15 @@ base="$prefix/debian-base:$suite-$recipe"
 pg_image="$prefix/postgres:$suite"
 redis_image="$prefix/redis:$suite"
 rabbit_image="$prefix/rabbitmq:$suite"
+mariadb_image="$prefix/mariadb:$suite"
+memcached_image="$prefix/memcached:$suite"
 
 print_env() {
   echo "export FAULTLINE_POSTGRES_IMAGE=$pg_image"
   echo "export FAULTLINE_REDIS_IMAGE=$redis_image"
   echo "export FAULTLINE_RABBITMQ_IMAGE=$rabbit_image"
+  echo "export FAULTLINE_MARIADB_IMAGE=$mariadb_image"
+  echo "export FAULTLINE_MEMCACHED_IMAGE=$memcached_image"
 }
 if [ "$only_env" = 1 ]; then print_env; exit 0; fi
 
@@ -49,8 +54,13 @@ current() { # image is present and built from this recipe
   [ "$(docker image inspect -f '{{ index .Config.Labels "faultline.recipe" }}' "$1" 2>/dev/null || true)" = "$recipe" ]
 }
 
-if [ "$force" = 0 ] && current "$pg_image" && current "$redis_image" && current "$rabbit_image"; then
-  log "images are up to date (recipe $recipe): $pg_image $redis_image $rabbit_image"
+all_images=("$pg_image" "$redis_image" "$rabbit_image" "$mariadb_image" "$memcached_image")
+up_to_date() {
+  local image
+  for image in "${all_images[@]}"; do current "$image" || return 1; done
+}
+if [ "$force" = 0 ] && up_to_date; then
+  log "images are up to date (recipe $recipe): ${all_images[*]}"
   print_env
   exit 0
 fi
@@ -81,18 +91,20 @@ build_base() {
   printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
   chmod +x "$rootfs/usr/sbin/policy-rc.d"
   mount -t proc proc "$rootfs/proc"
-  log "installing postgresql, redis-server, rabbitmq-server"
+  log "installing postgresql, redis-server, rabbitmq-server, mariadb-server, memcached"
   chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    postgresql redis-server rabbitmq-server procps netcat-openbsd ca-certificates \
+    postgresql redis-server rabbitmq-server mariadb-server memcached procps netcat-openbsd ca-certificates \
     >/tmp/faultline-apt.log 2>&1 || die "apt-get install in the rootfs failed; see /tmp/faultline-apt.log"
   umount -l "$rootfs/proc"
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs/usr/sbin/policy-rc.d" "$rootfs"/var/lib/postgresql/*/main \
-    "$rootfs"/var/lib/rabbitmq/mnesia "$rootfs"/var/log/rabbitmq/*
+    "$rootfs"/var/lib/rabbitmq/mnesia "$rootfs"/var/log/rabbitmq/* "$rootfs"/var/lib/mysql
   echo '[rabbitmq_management].' >"$rootfs/etc/rabbitmq/enabled_plugins"
   install -m 0755 "$here/images/postgres-entrypoint.sh" "$rootfs/usr/local/bin/faultline-postgres-entrypoint"
   install -m 0755 "$here/images/redis-entrypoint.sh" "$rootfs/usr/local/bin/faultline-redis-entrypoint"
   install -m 0755 "$here/images/rabbitmq-entrypoint.sh" "$rootfs/usr/local/bin/faultline-rabbitmq-entrypoint"
+  install -m 0755 "$here/images/mariadb-entrypoint.sh" "$rootfs/usr/local/bin/faultline-mariadb-entrypoint"
+  install -m 0755 "$here/images/memcached-entrypoint.sh" "$rootfs/usr/local/bin/faultline-memcached-entrypoint"
   log "importing $base"
   tar -C "$rootfs" -c . | docker import - "$base" >/dev/null
   rm -rf "$rootfs"
@@ -130,7 +142,21 @@ EXPOSE 5672 15672
 RUN ln -s faultline-rabbitmq-entrypoint /usr/local/bin/docker-entrypoint.sh
 ENTRYPOINT [\"faultline-rabbitmq-entrypoint\"]
 CMD [\"rabbitmq-server\"]"
+build_service "$mariadb_image" "FROM $base
+ENV LANG=C.UTF-8
+LABEL faultline.recipe=$recipe faultline.service=mariadb
+EXPOSE 3306
+RUN ln -s faultline-mariadb-entrypoint /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT [\"faultline-mariadb-entrypoint\"]
+CMD [\"mariadbd\"]"
+build_service "$memcached_image" "FROM $base
+ENV LANG=C.UTF-8
+LABEL faultline.recipe=$recipe faultline.service=memcached
+EXPOSE 11211
+RUN ln -s faultline-memcached-entrypoint /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT [\"faultline-memcached-entrypoint\"]
+CMD [\"memcached\"]"
 # Older bases of this suite are dead weight once the services are rebuilt.
 docker images --format '{{.Repository}}:{{.Tag}}' "$prefix/debian-base" | grep -v "^$base\$" | xargs -r docker rmi >/dev/null 2>&1 || true
-log "built $pg_image $redis_image $rabbit_image (recipe $recipe)"
+log "built ${all_images[*]} (recipe $recipe)"
 print_env

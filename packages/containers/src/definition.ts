@@ -1,13 +1,17 @@
 import { FaultlineArgumentError } from '@faultline/core'
+import { GenericService } from './generic.js'
 import type { ServiceInfo, ServiceKind } from './info.js'
 import { PostgresService } from './postgres.js'
 import { RabbitMQService } from './rabbitmq.js'
 import { RedisService } from './redis.js'
 
 /** Any started service handle. */
-export type AnyService = PostgresService | RedisService | RabbitMQService
+export type AnyService = PostgresService | RedisService | RabbitMQService | GenericService
 
-/** What `postgresContainer()`, `redisContainer()`, `rabbitmqContainer()` and `external.*()` return: a service not yet started. */
+/**
+ * What `postgresContainer()`, `redisContainer()`, `rabbitmqContainer()`, `container()` and `external.*()` return:
+ * a service not yet started.
+ */
 export interface ServiceDefinition<S extends AnyService = AnyService> {
   readonly kind: ServiceKind
   readonly options: object
@@ -22,7 +26,10 @@ export function isServiceDefinition(value: unknown): value is ServiceDefinition 
   const candidate = value as Partial<ServiceDefinition>
   return (
     typeof candidate.start === 'function' &&
-    (candidate.kind === 'postgres' || candidate.kind === 'redis' || candidate.kind === 'rabbitmq')
+    (candidate.kind === 'postgres' ||
+      candidate.kind === 'redis' ||
+      candidate.kind === 'rabbitmq' ||
+      candidate.kind === 'container')
   )
 }
 
@@ -38,6 +45,8 @@ export function serviceFromInfo(info: ServiceInfo): AnyService {
       return new RedisService(info)
     case 'rabbitmq':
       return new RabbitMQService(info)
+    case 'container':
+      return new GenericService(info)
     default:
       throw new FaultlineArgumentError(
         'info.kind',

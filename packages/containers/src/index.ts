@@ -8,8 +8,25 @@ export { assertDockerReachable } from './docker.js'
 export { DockerUnreachableError, NotAContainerError, ServiceStartError } from './errors.js'
 export { type ExternalOptions, external } from './external.js'
 export { ContainerFault, type ContainerFaultKind, type HealOptions } from './fault.js'
+export {
+  container,
+  type GenericAddress,
+  type GenericDefinition,
+  type GenericOptions,
+  GenericService,
+  type Isolated,
+  type Isolation,
+} from './generic.js'
 export { DEFAULT_IMAGES, defaultImage } from './images.js'
-export type { PostgresInfo, RabbitMQInfo, RedisInfo, ServiceInfo, ServiceKind } from './info.js'
+export type {
+  GenericInfo,
+  PostgresInfo,
+  RabbitMQInfo,
+  ReadyProbe,
+  RedisInfo,
+  ServiceInfo,
+  ServiceKind,
+} from './info.js'
 export { removeOnInterrupt, removeRunContainersNow } from './interrupt.js'
 export { currentRun, LABELS } from './labels.js'
 export {

@@ -1,5 +1,5 @@
-/** The kinds of service Faultline knows how to start, isolate and disturb. */
-export type ServiceKind = 'postgres' | 'redis' | 'rabbitmq'
+/** The kinds of service Faultline knows how to start, isolate and disturb; `container`: any image. */
+export type ServiceKind = 'postgres' | 'redis' | 'rabbitmq' | 'container'
 
 interface BaseInfo {
   /** The name the service was declared under, e.g. `pg`. */
@@ -46,5 +46,27 @@ export interface RabbitMQInfo extends BaseInfo {
   managementUrl: string
 }
 
+/**
+ * How a generic container's handle knows its service answers (after a start, a heal, a restart): a TCP
+ * connection to the main port that is accepted and, with `send`, answered — containing `expect` when given.
+ * Serialisable, so that a handle rebuilt in a test worker probes the same way.
+ */
+export interface ReadyProbe {
+  /** Bytes to send once connected (latin1), e.g. `'version\r\n'` for memcached. */
+  send?: string
+  /** Text the answer must contain, e.g. `'VERSION'`; without it, any answer (or none, see below) will do. */
+  expect?: string
+}
+
+/** Everything a test worker needs to reach a generic container service (`container()`); serialisable. */
+export interface GenericInfo extends BaseInfo {
+  kind: 'container'
+  /** Every published port: the container's port (as a string key) to its port on `host`. */
+  ports: Record<string, number>
+  /** The container port `port` publishes: the service's main port. */
+  mainPort: number
+  ready: ReadyProbe
+}
+
 /** A started service, as handed from Vitest's global setup to the test workers. */
-export type ServiceInfo = PostgresInfo | RedisInfo | RabbitMQInfo
+export type ServiceInfo = PostgresInfo | RedisInfo | RabbitMQInfo | GenericInfo

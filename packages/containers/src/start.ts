@@ -9,6 +9,9 @@ import { containerLabels } from './labels.js'
 import { freePort } from './ports.js'
 import { lastLogLines, removeInstance } from './reaper.js'
 
+/** The services with a module of their own and a default image; `container()` is the generic one. */
+type BuiltInKind = Exclude<ServiceKind, 'container'>
+
 /** Options every containerised service takes. */
 export interface ContainerServiceOptions {
   /** The image to run. Defaults to the official image, or the service's FAULTLINE_*_IMAGE variable. */
@@ -21,7 +24,7 @@ export interface ContainerServiceOptions {
  * A service to run in a container, not yet started: what `postgresContainer()`, `redisContainer()` and
  * `rabbitmqContainer()` return. The Vitest plugin starts it once per run; `start()` starts it by hand.
  */
-export interface ContainerDefinition<K extends ServiceKind, O extends ContainerServiceOptions, S> {
+export interface ContainerDefinition<K extends BuiltInKind, O extends ContainerServiceOptions, S> {
   readonly kind: K
   readonly options: O
   /** Starts the container (named `name`, default the kind) and returns a handle; `await using` removes it. */
@@ -35,7 +38,7 @@ export type StartContainer<S> = (name: string, image: string, startupTimeout: nu
  * Validates the options every containerised service takes and makes the definition: `start()` resolves
  * the image (the option, FAULTLINE_*_IMAGE, or the official one) and the startup timeout.
  */
-export function defineContainer<K extends ServiceKind, O extends ContainerServiceOptions, S>(
+export function defineContainer<K extends BuiltInKind, O extends ContainerServiceOptions, S>(
   kind: K,
   options: O,
   defaultStartupTimeout: number,

@@ -42,7 +42,7 @@ function check(options: FaultlineOptions): Record<string, ServiceDefinition> {
     if (!isServiceDefinition(definition)) {
       throw new FaultlineArgumentError(
         `services.${name}`,
-        'must be a service definition: postgresContainer(), redisContainer(), rabbitmqContainer() or external.*() from @faultline/containers',
+        'must be a service definition: postgresContainer(), redisContainer(), rabbitmqContainer(), container() or external.*() from @faultline/containers',
         faultline,
       )
     }

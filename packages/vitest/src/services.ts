@@ -15,6 +15,7 @@ const KIND_NAMES: Record<ServiceKind, string> = {
   postgres: 'PostgreSQL',
   redis: 'Redis',
   rabbitmq: 'RabbitMQ',
+  container: 'a generic container',
 }
 
 // Every Services of this worker that is not closed, so that the setup file can heal what a test left
@@ -67,7 +68,7 @@ export class Services {
     return this.#ofKind('rabbitmq', name)
   }
 
-  #ofKind<K extends ServiceKind>(kind: K, name?: string): ByKind[K] {
+  #ofKind<K extends keyof ByKind>(kind: K, name?: string): ByKind[K] {
     if (name !== undefined) {
       const handle = this.get(name)
       if (handle.info.kind !== kind) {
