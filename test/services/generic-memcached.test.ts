@@ -1,8 +1,8 @@
-import { LABELS } from '@faultline/containers'
+import { container, LABELS } from '@faultline/containers'
 import { Timeline } from '@faultline/core'
 import { createProxy } from '@faultline/proxy'
 import memjs from 'memjs'
-import { getContainerRuntimeClient } from 'testcontainers'
+import { getContainerRuntimeClient, Wait } from 'testcontainers'
 import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { containerState, ensureRunning } from './container-state.js'
 import { memcached } from './generic-definitions.js'
@@ -115,5 +115,29 @@ describe('memcached as a generic service', () => {
     await expect(docker.getContainer(id).inspect()).rejects.toThrow(/no such container/i)
     const mine = await containersOf(Number(Config.Labels[LABELS.pid]))
     expect(mine.map((c) => c.id)).not.toContain(id)
+  })
+
+  // Docker's userland proxy accepts on a published port while nothing listens behind it, and closes the
+  // connection at once: a port that accepts is not a service that answers.
+  test('a container whose port accepts but nothing answers does not start: SERVICE_NOT_READY, and it is removed', async () => {
+    const silent = container(memcached.image, {
+      ports: [11211],
+      wait: Wait.forSuccessfulCommand('true'), // testcontainers is satisfied at once
+      configure: (c) => c.withEntrypoint(['sleep', '600']),
+      startupTimeout: 2_000,
+    })
+    const docker = (await getContainerRuntimeClient()).container.dockerode
+    const before = await docker.listContainers({
+      all: true,
+      filters: { label: [`${LABELS.service}=silent`] },
+    })
+    const error = await silent.start('silent').then(
+      (started) => started.close(), // not expected: remove it, and fail below
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'SERVICE_NOT_READY' })
+    expect(String(error)).toMatch(/closed the connection before answering|ECONNREFUSED/)
+    const after = await docker.listContainers({ all: true, filters: { label: [`${LABELS.service}=silent`] } })
+    expect(after.length).toBe(before.length)
   })
 })
