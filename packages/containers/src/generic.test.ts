@@ -83,6 +83,10 @@ describe('container()', () => {
     }
     expect(released).toBe(1) // released once, though disposed too
     expect(definition.from(info).name).toBe('cache')
+    const broken = container('memcached:1.6', { ports: [11211], isolate: async () => undefined as never })
+    await expect(broken.from(info).isolate()).rejects.toThrow(
+      "the isolate hook of service 'cache' returned undefined; it must return an object, such as { url, release }",
+    )
     expect(() => definition.from({ ...info, kind: 'redis' } as never)).toThrow(
       "service: expected a service started from container(), got a redis service 'cache'",
     )

@@ -75,6 +75,19 @@ export interface GenericDefinition<I extends object = object> {
  * A running container started by `container()`: its URL and ports, the chaos operations of every service
  * (pause, stop, kill, restart, disconnect, as faults with `{ timeline }`), and the isolation hook its
  * definition gave.
+ *
+ * @example
+ * import { container } from '@faultline/containers'
+ *
+ * const kv = container('memcached:1.6', {
+ *   ports: [11211],
+ *   isolate: async () => ({ prefix: `t_${Date.now()}:` }),
+ * })
+ * await using cache = await kv.start('sessions')
+ * await using keys = await cache.isolate() // { prefix }, released at the end of the scope
+ * {
+ *   await using paused = await cache.pause() // every request hangs here
+ * } // unpaused, and answering
  */
 export class GenericService<I extends object = object> extends Service<GenericInfo> {
   #isolate: ((service: GenericService) => Promise<Isolation<I>>) | undefined
@@ -123,6 +136,12 @@ export class GenericService<I extends object = object> extends Service<GenericIn
       )
     }
     const isolation = await hook(this)
+    if (typeof isolation !== 'object' || isolation === null) {
+      throw new FaultlineError(
+        'BAD_ISOLATION',
+        `the isolate hook of service '${this.name}' returned ${describeValue(isolation)}; it must return an object, such as { url, release }`,
+      )
+    }
     const undo = isolation.release
     let released: Promise<void> | undefined
     const release = () => {
