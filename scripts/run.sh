@@ -2,9 +2,10 @@
 # One entry point that works on a fresh machine: it provides Node 22+, a Docker engine, the local service
 # images, the npm dependencies and the build, then runs what you ask for.
 #
-#   bash scripts/run.sh examples   # run the examples (examples/*)
+#   bash scripts/run.sh examples   # run the examples (examples/*); their report: reports/faultline.html
 #   bash scripts/run.sh test       # typecheck, lint, and every test (unit, integration, examples)
 #   bash scripts/run.sh bench      # the benchmarks, JSON in bench/results/
+#   bash scripts/run.sh screenshot # run the examples, then retake README's picture of their report
 #
 # Set FAULTLINE_SKIP_SETUP=1 to skip the Docker/images steps (e.g. with external services), and
 # FAULTLINE_SKIP_PACK=1 to skip the pack check (scripts/pack-check.ts) of `test`.
@@ -48,10 +49,12 @@ fi
 npm run build
 
 mkdir -p reports
-vitest_json() { # run vitest with a JSON report, then print the `N passed, N failed` line
+vitest_json() { # run vitest with a JSON report and the Faultline report, then print `N passed, N failed`
   local status=0
   rm -f reports/summary.json
+  rm -rf reports/charts
   npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json \
+    --reporter=./packages/vitest/src/reporter.ts --outputFile.faultline=reports/faultline.html \
     --reporter=./scripts/summary-reporter.ts "$@" || status=$?
   node scripts/summary.ts reports/summary.json || status=1
   return "$status"
@@ -80,5 +83,11 @@ case "$what" in
     exit "$status"
     ;;
   bench) npm run bench -- "$@" ;;
-  *) echo "run.sh: unknown command '$what' (examples, test or bench)" >&2; exit 2 ;;
+  screenshot)
+    status=0
+    vitest_json --project 'example-*' "$@" || status=$?
+    node scripts/report-screenshot.ts reports/faultline.html docs/images/faultline-report.png
+    exit "$status"
+    ;;
+  *) echo "run.sh: unknown command '$what' (examples, test, bench or screenshot)" >&2; exit 2 ;;
 esac

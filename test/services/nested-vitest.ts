@@ -59,6 +59,10 @@ export async function runVitest<T>(
     env?: Record<string, string>
     during?: (child: ChildProcess) => Promise<void>
     inspect: (run: NestedRun) => Promise<T>
+    /** More arguments for `vitest run` (filters, reporters). */
+    args?: readonly string[]
+    /** The run's working directory (where relative outputs such as charts go); default: this process's. */
+    cwd?: string
   },
 ): Promise<T> {
   const scratch = mkdtempSync(join(tmpdir(), 'faultline-nested-'))
@@ -70,8 +74,16 @@ export async function runVitest<T>(
   }
   const child = spawn(
     process.execPath,
-    [VITEST, 'run', '--root', project, '--reporter=json', `--outputFile=${reportFile}`],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      VITEST,
+      'run',
+      '--root',
+      project,
+      '--reporter=json',
+      `--outputFile.json=${reportFile}`,
+      ...(options.args ?? []),
+    ],
+    { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const pid = child.pid!
   let output = ''

@@ -71,6 +71,7 @@ test('without a fallback, the cache outage fails the SLO, and the chart shows th
   } catch (error) {
     message = (error as Error).message
   }
+  console.log(message) // what a user of the naive read would see
   expect(message).toMatch(/✗ error rate [\d.]+ % > 1 %/)
   const chart = /\nChart: (\S+\.svg)$/.exec(message)?.[1]
   expect(chart, message).toBeDefined()

@@ -1,3 +1,4 @@
+import { LoadRecorder } from '@faultline/core'
 import { describe, expect, it } from 'vitest'
 import { CHART_COLORS, FAULT_OPACITY, loadChartOption, niceCeil, renderLoadChart } from './chart.js'
 import { xOf } from './layout.js'
@@ -76,7 +77,7 @@ describe('renderLoadChart', () => {
     expect(dashed.filter((p) => p.includes(`stroke="${CHART_COLORS.limit}"`))).toHaveLength(2)
     expect(texts(svg)).toEqual(expect.arrayContaining(['p95 limit 250 ms', 'error rate limit 5 %']))
     expect(texts(svg)).toContain('toMeetSLO failed')
-    expect(texts(svg)).toContain('INJECTED_FAULT errors')
+    expect(texts(svg)).toContain('INJECTED_FAULT')
   })
 
   it('draws the dropped arrivals of a black hole among the errors by kind', async () => {
@@ -84,12 +85,12 @@ describe('renderLoadChart', () => {
     expect(report.dropped).toBeGreaterThan(0)
     const chart = renderLoadChart(report)
     expect(xmlProblem(chart)).toBeUndefined()
-    expect(texts(chart)).toContain('dropped errors')
+    expect(texts(chart)).toContain('dropped')
     expect(texts(chart)).toContain('api black hole')
     // A bar per interval of the drops series, in the drops' colour: their heights add up to the drops.
     const { option } = loadChartOption(report)
     const drops = (option.series as { name: string; data: [number, number][] }[]).find(
-      (s) => s.name === 'dropped errors',
+      (s) => s.name === 'dropped',
     )
     expect(drops!.data.reduce((n, [, count]) => n + count, 0)).toBe(report.dropped)
     expect(chart).toContain(`fill="${CHART_COLORS.dropped}"`)
@@ -102,5 +103,20 @@ describe('niceCeil', () => {
     expect([27.5 * 1.1, 44.000000034, 66_000, 0.0301, 1, 0.1 + 0.2].map(niceCeil)).toEqual([
       31, 45, 66_000, 0.031, 1, 0.3,
     ])
+  })
+})
+
+describe('the error rate axis', () => {
+  it('tops out at 100 %, where every call of an interval failed', () => {
+    const recorder = new LoadRecorder({ startedAt: 0, interval: 100 })
+    for (let at = 0; at < 1_000; at += 10)
+      recorder.record({ startMs: at, latencyMs: 1, error: 'ECONNREFUSED' })
+    const { option } = loadChartOption(recorder.finish(1_000), { limits: { errorRate: 0.01 } })
+    const axis = (option.yAxis as { name: string; max: (e: { max: number }) => number }[]).find(
+      (a) => a.name === 'error rate',
+    )
+    // 1.1 (110 %) before: room above a rate that cannot be exceeded.
+    expect(axis!.max({ max: 1 })).toBe(1)
+    expect(axis!.max({ max: 0.02 })).toBe(0.022)
   })
 })

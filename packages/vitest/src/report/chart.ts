@@ -158,8 +158,8 @@ export function loadChartOption(
     // Bars would stretch their panel's axis past min/max (ECharts' containShape), shifting that panel's
     // times against the others'; every panel keeps the same scale, so a time has one x (layout's xOf).
     containShape: false,
-    name: i === layout.panels.length - 1 ? 's' : '',
-    axisLabel: { formatter: '{value}' },
+    // The unit on the bottom panel's labels: an axis name there would sit on the right axis' labels.
+    axisLabel: { formatter: i === layout.panels.length - 1 ? '{value} s' : '{value}' },
     splitLine: { show: false },
   }))
   const yAxis: Record<string, unknown>[] = []
@@ -233,7 +233,8 @@ export function loadChartOption(
     name: 'error rate',
     position: 'right',
     min: 0,
-    max: above(limits.errorRate),
+    // A rate is at most 100 %: no room above that.
+    max: (extent: { max: number }) => Math.min(1, above(limits.errorRate)(extent)),
     splitLine: { show: false },
     axisLabel: { formatter: (v: number) => formatRatio(v) },
   })
@@ -241,7 +242,7 @@ export function loadChartOption(
   let k = 0
   for (const [kind, counts] of errorKindsPerInterval(report)) {
     series.push({
-      name: `${kind} errors`,
+      name: kind, // on the errors panel: the kind alone says it
       type: 'bar',
       stack: 'errors',
       xAxisIndex: errors.index,
