@@ -124,7 +124,7 @@ describe('memcached as a generic service', () => {
       ports: [11211],
       wait: Wait.forSuccessfulCommand('true'), // testcontainers is satisfied at once
       configure: (c) => c.withEntrypoint(['sleep', '600']),
-      startupTimeout: 2_000,
+      startupTimeout: 5_000, // how long the probe keeps trying: every attempt is accepted, then closed
     })
     const docker = (await getContainerRuntimeClient()).container.dockerode
     const before = await docker.listContainers({
