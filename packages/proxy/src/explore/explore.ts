@@ -112,6 +112,8 @@ export interface PointResult {
 
 /** What an exploration found. */
 export interface ExploreResult {
+  /** The protocol explored: `postgres`, `redis` or `amqp`. */
+  readonly protocol: ProtocolName
   /** The recording run's client messages: the boundaries. */
   readonly messages: readonly ExploredMessage[]
   /** Every explored point, in order (boundary by boundary, fault by fault). */
@@ -253,6 +255,7 @@ export async function explore<S extends ExploreState>(
   }
   const count = (outcome: PointOutcome) => results.filter((r) => r.outcome === outcome).length
   return {
+    protocol: clean.protocol,
     messages: clean.messages,
     points: results,
     firstFailure: results.find((r) => r.outcome === 'failed'),

@@ -47,6 +47,8 @@ export interface RunSetup<S extends ExploreState> {
 /** What one run saw. */
 export interface RunFacts<S extends ExploreState> {
   readonly state: S
+  /** The protocol the proxy framed. */
+  readonly protocol: ProtocolName
   /** Every client message the proxy saw, in order. */
   readonly messages: readonly ExploredMessage[]
   /** The message the fault acted at; undefined when the run never sent it (not reached) or had no fault. */
@@ -121,7 +123,7 @@ export async function runOnce<S extends ExploreState, T>(
       await settled(proxy, setup.settle)
       await proxy.close()
       const after = await setup.read?.(state)
-      const facts: RunFacts<S> = { state, messages, hit, ...ran, before, after }
+      const facts: RunFacts<S> = { state, protocol: recorder.protocol, messages, hit, ...ran, before, after }
       return { facts, judged: ran.timedOut ? undefined : await judge(facts) }
     } finally {
       await proxy.close()

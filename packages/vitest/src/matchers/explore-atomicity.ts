@@ -1,7 +1,9 @@
-// The ready PostgreSQL property of an exploration: after each run, every write the recording run made is
-// all there or all absent — never partial — and an operation that resolved left all of it.
+// The ready atomicity property of an exploration: after each run, every write the recording run made is
+// all there or all absent — never partial — and an operation that resolved left all of it. PostgreSQL
+// tables are compared write by write; Redis keys value by value.
 import { describeValue, FaultlineArgumentError, formatCount } from '@faultline/core'
 import type { ExploreCheck, ExploreState, JudgedRun } from '@faultline/proxy'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import {
   type ColumnChoice,
@@ -18,10 +20,12 @@ import {
 /** What {@link atomicity} compares. */
 export interface ExploreAtomicityOptions extends ColumnChoice {
   /**
-   * The tables the operation writes. Rows are matched by primary key; columns the database fills itself
-   * (`now()`, serials, uuids, identities) are left out unless named in `columns`.
+   * PostgreSQL: the tables the operation writes. Rows are matched by primary key; columns the database
+   * fills itself (`now()`, serials, uuids, identities) are left out unless named in `columns`.
    */
-  tables: readonly string[]
+  tables?: readonly string[]
+  /** Redis: the keys the operation writes (strings, lists, hashes, sets, sorted sets). */
+  keys?: readonly string[]
 }
 
 /**
@@ -37,18 +41,9 @@ export interface ExploreAtomicityOptions extends ColumnChoice {
  * })
  */
 export function atomicity(options: ExploreAtomicityOptions): ExploreCheck<ExploreState> {
-  const tables = options?.tables
-  if (
-    !Array.isArray(tables) ||
-    tables.length === 0 ||
-    tables.some((t) => typeof t !== 'string' || t === '')
-  ) {
-    throw new FaultlineArgumentError(
-      'options.tables',
-      `expected the names of the tables the operation writes, e.g. ['orders', 'order_items'], got ${describeValue(tables)}`,
-      atomicity,
-    )
-  }
+  if (options?.keys !== undefined && options.tables === undefined)
+    return keyAtomicity(names(options.keys, 'options.keys'))
+  const tables = names(options?.tables, 'options.tables')
   let shapes: TableShape[] | undefined
   return {
     name: 'atomicity',
@@ -103,4 +98,79 @@ function describeWrites(writes: readonly Write[]): string {
     ...first('missing:', missing),
     ...first('neither:', neither),
   ].join('; ')
+}
+
+function names(value: unknown, argument: string): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((t) => typeof t !== 'string' || t === '')) {
+    throw new FaultlineArgumentError(
+      argument,
+      `expected the tables (PostgreSQL, options.tables: ['orders', 'order_items']) or the keys (Redis, options.keys: ['stock', 'orders']) the operation writes, got ${describeValue(value)}`,
+      atomicity,
+    )
+  }
+  return value
+}
+
+// Redis: each key's value, read by its type; a missing key reads as null.
+async function readKeys(url: string, keys: readonly string[]): Promise<Record<string, unknown>> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    const values: Record<string, unknown> = {}
+    for (const key of keys) {
+      const type = await client.type(key)
+      values[key] =
+        type === 'none'
+          ? null
+          : type === 'string'
+            ? await client.get(key)
+            : type === 'list'
+              ? await client.lrange(key, 0, -1)
+              : type === 'hash'
+                ? await client.hgetall(key)
+                : type === 'set'
+                  ? (await client.smembers(key)).sort()
+                  : type === 'zset'
+                    ? await client.zrange(key, '0', '-1', 'WITHSCORES')
+                    : `(${type})`
+    }
+    return values
+  } finally {
+    client.disconnect()
+  }
+}
+
+function keyAtomicity(keys: readonly string[]): ExploreCheck<ExploreState> {
+  const json = (value: unknown) => JSON.stringify(value)
+  return {
+    name: 'atomicity',
+    read: (state) => readKeys(state.url, keys),
+    judge(run) {
+      const after = run.after as Record<string, unknown>
+      if (run.clean === undefined) {
+        return json(run.before) === json(after)
+          ? `the operation changed none of the keys ${keys.join(', ')}: there is no outcome to judge`
+          : undefined
+      }
+      const nothing = run.clean.before as Record<string, unknown>
+      const all = run.clean.after as Record<string, unknown>
+      // Only the keys the recording run changed are writes; the others must stay as they were.
+      const written = keys.filter((k) => json(nothing[k]) !== json(all[k]))
+      const kept = written.filter((k) => json(after[k]) === json(nothing[k]))
+      const done = written.filter((k) => json(after[k]) === json(all[k]))
+      const other = keys.filter(
+        (k) => !kept.includes(k) && !done.includes(k) && json(after[k]) !== json(nothing[k]),
+      )
+      const show = (k: string) => `${k} = ${json(after[k])}`
+      if (other.length > 0)
+        return `neither (${other.map(show).join(', ')}: a value neither the recording run nor the fresh state had)`
+      if (kept.length > 0 && done.length > 0) {
+        return `partial (${done.length} of ${written.length} keys written: ${done.map(show).join(', ')}; not written: ${kept.map(show).join(', ')})`
+      }
+      if (!run.rejected && done.length === 0)
+        return `nothing, although the operation resolved: an acknowledged write lost (${kept.map(show).join(', ')})`
+      return undefined
+    },
+  }
 }

@@ -58,7 +58,14 @@ function hintsFor(result: ExploreResult, first: PointResult | undefined): string
   const hints: string[] = []
   if (first !== undefined && result.property === 'atomicity' && /^partial/.test(first.finding ?? '')) {
     hints.push(
-      'part of the writes was committed before the fault: they ran in autocommit or in separate transactions. Run every statement in one transaction (BEGIN … COMMIT on one client)',
+      result.protocol === 'redis'
+        ? 'part of the writes reached Redis before the fault: they were separate commands. Send them in one MULTI/EXEC (or a Lua script)'
+        : 'part of the writes was committed before the fault: they ran in autocommit or in separate transactions. Run every statement in one transaction (BEGIN … COMMIT on one client)',
+    )
+  }
+  if (first !== undefined && result.property === 'no message lost') {
+    hints.push(
+      'a message was acknowledged before its work was durable: acknowledge only after the work is confirmed (a publisher confirm, a COMMIT)',
     )
   }
   if (result.counts.indeterminate > 0)
