@@ -1,13 +1,16 @@
-// Exploration benchmark: what a point costs (one fresh database copied ahead of time from the template,
-// one run through the proxy, one check), for a 3-statement PostgreSQL transaction explored with the
-// default faults (cut before and in flight after each client message). Results: bench/results/explore.json.
+// Exploration benchmark: what a point costs (one fresh state — a database copied ahead of time from the
+// template, a key space, a vhost — one run through the proxy, one check), with the default faults (cut
+// before and in flight after each client message), for a 3-statement PostgreSQL transaction, a Redis
+// MULTI/EXEC and an AMQP publish with confirm. Results: bench/results/explore.json.
 // Target (issue: explore every fault point): the whole space of a 12-message transaction in under 5 s on
 // this machine — projected from the measured points per second, as 12 messages x 2 faults.
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { postgresContainer } from '@faultline/containers'
-import { explore } from '@faultline/proxy'
+import { postgresContainer, rabbitmqContainer, redisContainer } from '@faultline/containers'
+import { type ExploreOptions, type ExploreResult, explore } from '@faultline/proxy'
+import amqp from 'amqplib'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { median, round } from './support.ts'
 
@@ -39,6 +42,75 @@ async function transaction({ url }: { url: string }): Promise<void> {
   } finally {
     await client.end().catch(() => {})
   }
+}
+
+type Space = { messages: number; points: number; ms: number; pointsPerSecond: number }
+
+/** Explores `operation` `rounds` times; every point must hold (a bench of a broken operation measures nothing). */
+async function spaces(
+  operation: (context: { url: string }) => Promise<void>,
+  options: Omit<ExploreOptions, 'seed'>,
+): Promise<{ spaces: Space[]; pointsPerSecondMedian: number; wholeSpaceMedianMs: number }> {
+  const out: Space[] = []
+  for (let r = 0; r < rounds; r++) {
+    const result: ExploreResult = await explore(operation, { ...options, seed: r + 1 })
+    if (result.counts.ok !== result.points.length)
+      throw new Error(`bench: not every point held: ${JSON.stringify(result.counts)}`)
+    out.push({
+      messages: result.messages.length,
+      points: result.points.length,
+      ms: round(result.durationMs, 0),
+      pointsPerSecond: round((result.points.length + 1) / (result.durationMs / 1000), 1),
+    })
+  }
+  return {
+    spaces: out,
+    pointsPerSecondMedian: median(out.map((s) => s.pointsPerSecond)),
+    wholeSpaceMedianMs: median(out.map((s) => s.ms)),
+  }
+}
+
+async function multiExec({ url }: { url: string }): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.multi().set('stock', '9').rpush('orders', 'o-1').exec()
+  } finally {
+    redis.disconnect()
+  }
+}
+
+async function publishWithConfirm({ url }: { url: string }): Promise<void> {
+  const connection = await amqp.connect(url)
+  connection.on('error', () => {})
+  const gone = new Promise((resolve) => connection.once('close', resolve))
+  try {
+    const channel = await connection.createConfirmChannel()
+    channel.on('error', () => {})
+    await channel.assertQueue('orders', { durable: true })
+    channel.sendToQueue('orders', Buffer.from('o-1'), { persistent: true })
+    await Promise.race([channel.waitForConfirms(), gone])
+  } finally {
+    await Promise.race([connection.close().catch(() => {}), gone])
+  }
+}
+
+// Redis and RabbitMQ: every run must end, and the check reads nothing (the cost of a point is the state
+// and the run); the PostgreSQL space below also reads the tables.
+const cache = await redisContainer().start('bench-explore-redis')
+const mq = await rabbitmqContainer().start('bench-explore-mq')
+let others: Record<string, Awaited<ReturnType<typeof spaces>>>
+try {
+  others = {
+    redisMultiExec: await spaces(multiExec, { fresh: () => cache.isolate(), check: () => undefined }),
+    amqpPublishWithConfirm: await spaces(publishWithConfirm, {
+      fresh: () => mq.isolate(),
+      check: () => undefined,
+    }),
+  }
+} finally {
+  await Promise.all([cache.close(), mq.close()])
 }
 
 const db = await postgresContainer({
@@ -89,6 +161,7 @@ try {
     projected12MessageSpaceMs: projected12,
     target: 'projected12MessageSpaceMs < 5000',
     met: projected12 < 5_000,
+    ...others,
   }
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'explore.json')
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
