@@ -6,7 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { TestAnnotation } from 'vitest'
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
-import { CHART_MESSAGE_PREFIX, type ChartFacts, readChartData, withoutChartData } from './report/attach.js'
+import {
+  CHART_MESSAGE_PREFIX,
+  type ChartFacts,
+  readChartData,
+  withoutChartData,
+} from './report/chart-data.js'
 import { escapeHtml } from './report/markup.js'
 
 export { escapeHtml } from './report/markup.js'
