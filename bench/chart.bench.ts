@@ -6,13 +6,11 @@ import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LoadRecorder, Timeline } from '@faultline/core'
+// The entry that loads no Vitest (built: `npm run build` first).
+import { renderLoadChart } from '@faultline/vitest/chart'
 import { median, round } from './support.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
-// The built module itself (`npm run build` first): @faultline/vitest's entry imports vitest, which only
-// loads inside a Vitest run. Typed from the source, so the typecheck needs no build.
-const built = '../packages/vitest/dist/report/chart.js'
-const { renderLoadChart } = (await import(built)) as typeof import('../packages/vitest/src/report/chart.ts')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 20)
 const RUN_MS = 60_000
 

@@ -2,7 +2,8 @@
 // into a new project under the OS temp directory (outside the repository, so nothing resolves from its
 // node_modules or source), and runs a small suite there with tsc and Vitest against the packed packages only:
 // the load engine and the matchers on a local function, an injected fault healed by `await using`, an HTTP
-// upstream stub, and the plugin starting a real Redis through @faultline/containers.
+// upstream stub, the plugin starting a real Redis through @faultline/containers, and a chart drawn with
+// @faultline/vitest/chart in plain Node.
 //
 //   node scripts/pack-check.ts          # prints each step's time; exits 1 if a step fails
 //   node scripts/pack-check.ts --keep   # leaves the temp project for a look
@@ -150,6 +151,8 @@ try {
       .filter((l) => /✓|×|Tests\s/.test(l))
       .join('\n'),
   )
+  // @faultline/vitest/chart outside Vitest: plain Node (it strips the types), no Vitest run around it.
+  console.log(step('chart in plain Node', process.execPath, ['plain/chart.ts'], { cwd: project }).trim())
 } catch (error) {
   status = 1
   console.error(`pack check: FAILED: ${(error as Error).message}`)
