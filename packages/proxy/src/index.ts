@@ -1,6 +1,8 @@
 export { type Endpoint, parseEndpoint } from './address.js'
 export type { CutMode } from './connection.js'
 export {
+  type CombinationOptions,
+  type CombinationsResult,
   describePoint,
   type ExploreCheck,
   type ExploreContext,
@@ -15,6 +17,7 @@ export {
   explore,
   exploreFaultKinds,
   type JudgedRun,
+  type PairResult,
   type PointOutcome,
   type PointResult,
   parsePointId,

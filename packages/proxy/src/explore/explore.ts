@@ -11,6 +11,15 @@ import {
 } from '@faultline/core'
 import { type ProtocolName, protocolNames } from '../protocols/types.js'
 import {
+  type CombinationOptions,
+  type CombinationsResult,
+  type FirstPoint,
+  type PairResult,
+  pairId,
+  searchPairs,
+  skippedCombinations,
+} from './combinations.js'
+import {
   type ExploredMessage,
   type ExploreFaultKind,
   type ExplorePoint,
@@ -79,8 +88,17 @@ export interface ExploreOptions<S extends ExploreState = ExploreState> {
   settle?: number
   /** The budget of the whole exploration, in ms; points past it are counted unexplored. Default 120 000. */
   within?: number
-  /** Run only this point (an id from a result, e.g. `inFlight@Q#3`), after the recording run. */
+  /**
+   * Run only this point (an id from a result, e.g. `inFlight@Q#3`) or pair (`cut@Q#2+cut@Q#6`), after the
+   * recording run.
+   */
   replay?: string
+  /**
+   * When every single point holds, search pairs of faults too (a first fault, then a second at a message
+   * its run sent later: a retry, a compensation), sampled and shrunk by fast-check from `seed`. `true` for
+   * the defaults (50 pairs, 60 s).
+   */
+  combinations?: boolean | CombinationOptions
   /** The protocol to frame, when the state's URL scheme does not say (`postgres`, `redis`, `amqp`). */
   protocol?: ProtocolName
   /** Seed of the proxies' random choices; random (and reported) if absent. */
@@ -106,6 +124,8 @@ export interface PointResult {
   readonly error: string | undefined
   /** The message the fault acted at in this run (its text may differ from the recording's). */
   readonly reached: string | undefined
+  /** The client messages this run sent. */
+  readonly messages: readonly ExploredMessage[]
   /** The run's seed. */
   readonly seed: number
 }
@@ -131,6 +151,8 @@ export interface ExploreResult {
   readonly property: string | undefined
   /** The point replayed alone, when `replay` was given. */
   readonly replay: string | undefined
+  /** The search over pairs of faults, when `combinations` asked for it (or a pair was replayed). */
+  readonly combinations: CombinationsResult | undefined
   readonly durationMs: number
 }
 
@@ -185,12 +207,13 @@ export async function explore<S extends ExploreState>(
   const seed = checkSeed(options.seed, 'options.seed', explore) ?? randomSeed()
   checkFunction(options.onPoint, 'options.onPoint', { optional: true }, explore)
   const replay = options.replay === undefined ? undefined : checkReplay(options.replay)
+  const combinations = checkCombinations(options.combinations)
   const started = performance.now()
   const read = check.read === undefined ? undefined : (state: S) => check.read!(state)
   const setup: RunSetup<S> = { fresh: options.fresh, read, protocol, delay, timeout, settle }
 
   // The recording run: no fault; it must succeed and hold the property, or there is nothing to explore.
-  const recording = await runOnce(operation, setup, undefined, seed, (facts) =>
+  const recording = await runOnce(operation, setup, [], seed, (facts) =>
     judged(check, facts, undefined, undefined),
   )
   const clean = recording.facts
@@ -216,9 +239,43 @@ export async function explore<S extends ExploreState>(
   }
   const total = clean.messages.length
   const cleanReads = { before: clean.before, after: clean.after }
-  const points =
-    replay === undefined ? allPoints(clean.messages, faults) : [replayPoint(replay, clean.messages)]
 
+  // One run with `at`'s faults, judged when every fault was reached.
+  let runs = 0
+  const runFaults = async (at: readonly FaultAt[], point: ExplorePoint) => {
+    const runSeed = mixSeed(seed, ++runs)
+    const { facts, judged: finding } = await runOnce(operation, setup, at, runSeed, (facts) =>
+      facts.hits.includes(undefined) ? Promise.resolve(undefined) : judged(check, facts, point, cleanReads),
+    )
+    const outcome: PointOutcome = facts.timedOut
+      ? 'indeterminate'
+      : facts.hits.includes(undefined)
+        ? 'notReached'
+        : finding === undefined
+          ? 'ok'
+          : 'failed'
+    return {
+      facts,
+      outcome,
+      finding: facts.timedOut ? `the run did not end within ${timeout} ms` : finding,
+      error: facts.rejected ? firstLine(facts.error) : undefined,
+      seed: runSeed,
+    }
+  }
+  const asPoint = (at: PlannedPoint, of = total): ExplorePoint => ({
+    id: pointId(at.fault, at.kind, at.occurrence),
+    fault: at.fault,
+    message: at.message,
+    total: of,
+  })
+
+  const pair = replay?.includes('+') === true
+  const points =
+    replay === undefined
+      ? allPoints(clean.messages, faults)
+      : pair
+        ? []
+        : [replayPoint(replay, clean.messages)]
   const results: PointResult[] = []
   let unexplored = 0
   for (const [i, at] of points.entries()) {
@@ -226,52 +283,126 @@ export async function explore<S extends ExploreState>(
       unexplored = points.length - i
       break
     }
-    const point: ExplorePoint = {
-      id: pointId(at.fault, at.kind, at.occurrence),
-      fault: at.fault,
-      message: at.message,
-      total,
-    }
-    const runSeed = mixSeed(seed, i + 1)
-    const { facts, judged: finding } = await runOnce(operation, setup, at, runSeed, (facts) =>
-      facts.hit === undefined ? Promise.resolve(undefined) : judged(check, facts, point, cleanReads),
-    )
+    const point = asPoint(at)
+    const ran = await runFaults([at], point)
     const result: PointResult = {
       point,
-      outcome: facts.timedOut
-        ? 'indeterminate'
-        : facts.hit === undefined
-          ? 'notReached'
-          : finding === undefined
-            ? 'ok'
-            : 'failed',
-      finding: facts.timedOut ? `the run did not end within ${timeout} ms` : finding,
-      error: facts.rejected ? firstLine(facts.error) : undefined,
-      reached: facts.hit?.text,
-      seed: runSeed,
+      outcome: ran.outcome,
+      finding: ran.finding,
+      error: ran.error,
+      reached: ran.facts.hits[0]?.text,
+      messages: ran.facts.messages,
+      seed: ran.seed,
     }
     results.push(result)
     options.onPoint?.(result)
   }
   const count = (outcome: PointOutcome) => results.filter((r) => r.outcome === outcome).length
+  const counts = {
+    ok: count('ok'),
+    failed: count('failed'),
+    indeterminate: count('indeterminate'),
+    notReached: count('notReached'),
+    unexplored,
+  }
+
+  // A pair: the first fault, then a second at a message of the first's run.
+  const runPair = async (
+    first: FirstPoint,
+    second: FaultAt,
+    message: ExploredMessage,
+  ): Promise<PairResult> => {
+    const secondPoint = asPoint({ ...second, message }, first.total)
+    const ran = await runFaults([first.at, second], first.point)
+    return {
+      id: pairId(first.at, second),
+      points: [first.point, secondPoint],
+      outcome: ran.outcome,
+      finding: ran.finding,
+      error: ran.error,
+      seed: ran.seed,
+    }
+  }
+  let pairs: CombinationsResult | undefined
+  if (pair) {
+    pairs = await replayPair(replay!, clean.messages, asPoint, runPair, runFaults)
+  } else if (combinations !== undefined && replay === undefined) {
+    const singleFailed = counts.failed + counts.indeterminate + counts.unexplored > 0
+    pairs = singleFailed
+      ? skippedCombinations('single faults already break it, or were not all explored')
+      : await searchPairs(
+          results
+            .filter((r) => r.outcome === 'ok')
+            .map((r) => {
+              const hit = r.messages.findIndex(
+                (m) => m.kind === r.point.message.kind && m.occurrence === r.point.message.occurrence,
+              )
+              return {
+                point: r.point,
+                at: {
+                  fault: r.point.fault,
+                  kind: r.point.message.kind,
+                  occurrence: r.point.message.occurrence,
+                },
+                later: r.messages.slice(hit + 1),
+                total: r.messages.length,
+              }
+            }),
+          faults,
+          { ...combinations, seed },
+          runPair,
+        )
+  }
   return {
     protocol: clean.protocol,
     messages: clean.messages,
     points: results,
     firstFailure: results.find((r) => r.outcome === 'failed'),
-    counts: {
-      ok: count('ok'),
-      failed: count('failed'),
-      indeterminate: count('indeterminate'),
-      notReached: count('notReached'),
-      unexplored,
-    },
+    counts,
     faults,
     delay,
     seed,
     property: check.name,
     replay,
+    combinations: pairs,
     durationMs: performance.now() - started,
+  }
+}
+
+// Replays one pair alone: its first point as the recording saw it; its second as the pair's run saw it.
+async function replayPair(
+  id: string,
+  messages: readonly ExploredMessage[],
+  asPoint: (at: PlannedPoint, of?: number) => ExplorePoint,
+  runPair: (first: FirstPoint, second: FaultAt, message: ExploredMessage) => Promise<PairResult>,
+  runFaults: (at: readonly FaultAt[], point: ExplorePoint) => Promise<{ facts: RunFacts<ExploreState> }>,
+): Promise<CombinationsResult> {
+  const [a, b] = id.split('+') as [string, string]
+  const first = replayPoint(a, messages)
+  const second = replayPoint(b, [])
+  // The first point's run says what the second message is, and how long that run is.
+  const alone = await runFaults([first], asPoint(first))
+  const message =
+    alone.facts.messages.find((m) => m.kind === second.kind && m.occurrence === second.occurrence) ??
+    second.message
+  const result = await runPair(
+    { point: asPoint(first), at: first, later: [], total: alone.facts.messages.length },
+    second,
+    message,
+  )
+  return {
+    space: 1,
+    explored: 1,
+    counts: {
+      ok: result.outcome === 'ok' ? 1 : 0,
+      failed: result.outcome === 'failed' ? 1 : 0,
+      indeterminate: result.outcome === 'indeterminate' ? 1 : 0,
+      notReached: result.outcome === 'notReached' ? 1 : 0,
+    },
+    failure: result.outcome === 'failed' ? result : undefined,
+    shrinks: 0,
+    interrupted: false,
+    skipped: undefined,
   }
 }
 
@@ -329,14 +460,37 @@ function checkFaults(value: unknown): readonly ExploreFaultKind[] {
 }
 
 function checkReplay(value: unknown): string {
-  if (typeof value !== 'string' || parsePointId(value) === undefined) {
+  const parts = typeof value === 'string' ? value.split('+') : []
+  if (parts.length === 0 || parts.length > 2 || parts.some((part) => parsePointId(part) === undefined)) {
     throw new FaultlineArgumentError(
       'options.replay',
-      `expected a point id from a result or a failure message, e.g. 'inFlight@Q#3', got ${describeValue(value)}`,
+      `expected a point id from a result or a failure message, e.g. 'inFlight@Q#3' (or a pair, 'cut@Q#2+cut@Q#6'), got ${describeValue(value)}`,
       explore,
     )
   }
-  return value
+  return value as string
+}
+
+function checkCombinations(value: unknown): Required<CombinationOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  const options = (value === true ? {} : value) as CombinationOptions
+  if (typeof options !== 'object' || options === null) {
+    throw new FaultlineArgumentError(
+      'options.combinations',
+      `expected true or { runs, within }, got ${describeValue(value)}`,
+      explore,
+    )
+  }
+  return {
+    runs: optionalNumber(
+      options.runs,
+      'options.combinations.runs',
+      { integer: true, min: 1, max: 100_000 },
+      50,
+      explore,
+    ),
+    within: optionalNumber(options.within, 'options.combinations.within', MS, 60_000, explore),
+  }
 }
 
 type PlannedPoint = FaultAt & { readonly message: ExploredMessage }

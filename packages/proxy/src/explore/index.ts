@@ -1,3 +1,4 @@
+export type { CombinationOptions, CombinationsResult, PairResult } from './combinations.js'
 export {
   type ExploreCheck,
   type ExploreFinding,

@@ -51,8 +51,8 @@ export interface RunFacts<S extends ExploreState> {
   readonly protocol: ProtocolName
   /** Every client message the proxy saw, in order. */
   readonly messages: readonly ExploredMessage[]
-  /** The message the fault acted at; undefined when the run never sent it (not reached) or had no fault. */
-  readonly hit: ExploredMessage | undefined
+  /** Per fault of the run, the message it acted at; undefined where the run never sent it (not reached). */
+  readonly hits: readonly (ExploredMessage | undefined)[]
   /** What the operation threw; undefined when it resolved. */
   readonly error: unknown
   readonly rejected: boolean
@@ -66,13 +66,14 @@ export interface RunFacts<S extends ExploreState> {
 const GRACE_MS = 1_000
 
 /**
- * Runs the operation once on a fresh state, with `at`'s fault (or none), and hands what it saw to `judge`
- * while the state still exists. The state is disposed afterwards (`[Symbol.asyncDispose]`, if it has one).
+ * Runs the operation once on a fresh state, with the faults of `at` (none for the recording run), and hands
+ * what it saw to `judge` while the state still exists. The state is disposed afterwards
+ * (`[Symbol.asyncDispose]`, if it has one).
  */
 export async function runOnce<S extends ExploreState, T>(
   operation: ExploreOperation<S>,
   setup: RunSetup<S>,
-  at: FaultAt | undefined,
+  at: readonly FaultAt[],
   seed: number,
   judge: (facts: RunFacts<S>) => Promise<T>,
 ): Promise<{ facts: RunFacts<S>; judged: T | undefined }> {
@@ -87,7 +88,7 @@ export async function runOnce<S extends ExploreState, T>(
     })
     try {
       const messages: ExploredMessage[] = []
-      let hit: ExploredMessage | undefined
+      const hits: (ExploredMessage | undefined)[] = at.map(() => undefined)
       const counts = new Map<string, number>()
       // Sees every message first (triggers see messages in the order they were set) and never acts.
       const recorder: MessageMatcher = {
@@ -99,31 +100,33 @@ export async function runOnce<S extends ExploreState, T>(
           counts.set(kind, occurrence)
           const seen = { index: messages.length + 1, kind, occurrence, text: messageText(message) }
           messages.push(seen)
-          if (at !== undefined && kind === at.kind && occurrence === at.occurrence) {
-            hit = seen
-            if (at.fault === 'delay') timers.push(delayAnswers(proxy, setup.delay))
+          for (const [i, fault] of at.entries()) {
+            if (kind !== fault.kind || occurrence !== fault.occurrence) continue
+            hits[i] = seen
+            if (fault.fault === 'delay') timers.push(delayAnswers(proxy, setup.delay))
           }
           return false
         },
       }
       proxy.trigger(recorder)
-      if (at !== undefined && at.fault !== 'delay') {
+      for (const fault of at) {
+        if (fault.fault === 'delay') continue
         const target: MessageMatcher = {
           protocol: recorder.protocol,
-          description: `explore ${at.fault} at ${at.kind}`,
-          matches: (message: ProtocolMessage) => messageKind(message) === at.kind,
+          description: `explore ${fault.fault} at ${fault.kind}`,
+          matches: (message: ProtocolMessage) => messageKind(message) === fault.kind,
         }
         proxy.trigger(target, {
-          nth: at.occurrence,
-          action: at.fault === 'cut' ? 'close' : 'reset',
-          at: at.fault === 'inFlight' ? 'after' : 'before',
+          nth: fault.occurrence,
+          action: fault.fault === 'cut' ? 'close' : 'reset',
+          at: fault.fault === 'inFlight' ? 'after' : 'before',
         })
       }
       const ran = await runBounded(operation, { url: proxy.url(state.url), state }, setup.timeout, proxy)
       await settled(proxy, setup.settle)
       await proxy.close()
       const after = await setup.read?.(state)
-      const facts: RunFacts<S> = { state, protocol: recorder.protocol, messages, hit, ...ran, before, after }
+      const facts: RunFacts<S> = { state, protocol: recorder.protocol, messages, hits, ...ran, before, after }
       return { facts, judged: ran.timedOut ? undefined : await judge(facts) }
     } finally {
       await proxy.close()

@@ -1,12 +1,12 @@
 import { describeValue, FaultlineArgumentError, formatCount, formatSeconds } from '@faultline/core'
 import {
+  type CombinationsResult,
   describePoint,
   type ExploreOperation,
   type ExploreOptions,
   type ExploreResult,
   type ExploreState,
   explore,
-  type PointResult,
 } from '@faultline/proxy'
 import type { MatcherState } from 'vitest'
 import { type VerdictResult, verdict } from './message.js'
@@ -46,24 +46,41 @@ function coverage(result: ExploreResult): string {
   )
 }
 
-function pointLines(point: PointResult): string[] {
-  const lines = [`found ${point.finding}`]
-  if (point.reached !== undefined && point.reached !== point.point.message.text)
-    lines.push(`in this run the message was: ${point.reached}`)
-  lines.push(point.error === undefined ? 'the operation resolved' : `the operation threw: ${point.error}`)
-  return lines
+function outcomeLines(found: { finding: string | undefined; error: string | undefined }): string[] {
+  return [
+    `found ${found.finding}`,
+    found.error === undefined ? 'the operation resolved' : `the operation threw: ${found.error}`,
+  ]
 }
 
-function hintsFor(result: ExploreResult, first: PointResult | undefined): string[] {
+/** What the search over pairs covered: distinct pairs of the space, the budget, the shrinking. */
+function pairCoverage(pairs: CombinationsResult, seed: number): string {
+  if (pairs.skipped !== undefined) return `pairs of faults: not searched (${pairs.skipped})`
+  const { ok, failed, indeterminate, notReached } = pairs.counts
+  const share = pairs.space === 0 ? 0 : Math.round((pairs.explored / pairs.space) * 1000) / 10
+  return (
+    `pairs of faults: ${formatCount(pairs.explored)} of ${formatCount(pairs.space)} run (${share} % of the space, sampled by fast-check, seed ${seed}: ` +
+    `${formatCount(failed)} failed, ${formatCount(ok)} ok, ${formatCount(indeterminate)} indeterminate, ${formatCount(notReached)} not reached)` +
+    (pairs.failure !== undefined ? `, shrunk ${plural(pairs.shrinks, 'time')} to this pair` : '') +
+    (pairs.interrupted ? '; the time budget (combinations.within) cut the search short' : '')
+  )
+}
+
+function hintsFor(result: ExploreResult, found: string | undefined): string[] {
   const hints: string[] = []
-  if (first !== undefined && result.property === 'atomicity' && /^partial/.test(first.finding ?? '')) {
+  if (found !== undefined && result.property === 'atomicity' && /^partial/.test(found)) {
     hints.push(
       result.protocol === 'redis'
         ? 'part of the writes reached Redis before the fault: they were separate commands. Send them in one MULTI/EXEC (or a Lua script)'
         : 'part of the writes was committed before the fault: they ran in autocommit or in separate transactions. Run every statement in one transaction (BEGIN … COMMIT on one client)',
     )
   }
-  if (first !== undefined && result.property === 'no message lost') {
+  if (found !== undefined && result.property === 'atomicity' && /^nothing, although/.test(found)) {
+    hints.push(
+      'the operation reported success although nothing it wrote is there: a retry that gave up (or an error swallowed) must reach the caller',
+    )
+  }
+  if (found !== undefined && result.property === 'no message lost') {
     hints.push(
       'a message was acknowledged before its work was durable: acknowledge only after the work is confirmed (a publisher confirm, a COMMIT)',
     )
@@ -120,34 +137,59 @@ export async function toSurviveEveryFault(
   const result = await explore(received as ExploreOperation, { ...rest, fresh })
   const first = result.firstFailure
   const stuck = result.points.find((p) => p.outcome === 'indeterminate')
-  const pass = first === undefined && stuck === undefined && result.counts.unexplored === 0
-  const replayOf = (p: PointResult) => `replay it alone: { replay: '${p.point.id}', seed: ${result.seed} }`
+  const pairs = result.combinations
+  const pairFailure = pairs?.failure
+  const pass =
+    first === undefined &&
+    stuck === undefined &&
+    result.counts.unexplored === 0 &&
+    pairFailure === undefined &&
+    (pairs?.counts.indeterminate ?? 0) === 0
+  const replay = (id: string) => `replay it alone: { replay: '${id}', seed: ${result.seed} }`
+  const property = result.property ?? 'the check'
   const finding =
     first !== undefined
-      ? `${result.property ?? 'the check'} broken at ${describePoint(first.point, result.delay)}`
+      ? `${property} broken at ${describePoint(first.point, result.delay)}`
       : stuck !== undefined
         ? `indeterminate at ${describePoint(stuck.point, result.delay)}: ${stuck.finding}`
         : result.counts.unexplored > 0
           ? `only ${plural(result.points.length, 'point')} of ${formatCount(result.points.length + result.counts.unexplored)} explored: the time budget ran out`
-          : `every explored point held${result.property === undefined ? '' : ` ${result.property}`}`
+          : pairFailure !== undefined
+            ? `${property} broken by 2 faults: ${describePoint(pairFailure.points[0], result.delay)}, then in that run ${describePoint(pairFailure.points[1], result.delay)}`
+            : (pairs?.counts.indeterminate ?? 0) > 0
+              ? `indeterminate: ${plural(pairs!.counts.indeterminate, 'pair')} of faults did not end within options.timeout`
+              : `every explored point held${result.property === undefined ? '' : ` ${result.property}`}`
   const failing = result.points.filter((p) => p.outcome === 'failed').map((p) => p.point.id)
+  const shown = first ?? pairFailure
   const lines = [
-    ...(first !== undefined ? pointLines(first) : []),
-    coverage(result),
+    ...(shown !== undefined ? outcomeLines(shown) : []),
+    ...(result.points.length > 0 || pairs === undefined ? [coverage(result)] : []),
+    ...(pairs !== undefined ? [pairCoverage(pairs, result.seed)] : []),
     ...(failing.length > 1
       ? [`failing points: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ', …' : ''}`]
       : []),
-    ...(first !== undefined ? [replayOf(first)] : stuck !== undefined ? [replayOf(stuck)] : []),
+    ...(first !== undefined
+      ? [replay(first.point.id)]
+      : stuck !== undefined
+        ? [replay(stuck.point.id)]
+        : pairFailure !== undefined
+          ? [replay(pairFailure.id)]
+          : []),
+  ]
+  const asked = [
+    `faults: [${result.faults.map((f) => `'${f}'`).join(', ')}]`,
+    ...(pairs !== undefined && result.replay === undefined ? ['combinations: true'] : []),
+    ...(result.replay === undefined ? [] : [`replay: '${result.replay}'`]),
   ]
   return verdict(this, {
     matcher: 'toSurviveEveryFault',
     subject: 'operation',
-    args: `{ faults: [${result.faults.map((f) => `'${f}'`).join(', ')}]${result.replay === undefined ? '' : `, replay: '${result.replay}'`} }`,
+    args: `{ ${asked.join(', ')} }`,
     pass,
     finding,
     notExpected: 'a point that breaks it',
     lines,
-    hints: hintsFor(result, first),
+    hints: hintsFor(result, shown?.finding),
     actual: result.counts,
   })
 }
