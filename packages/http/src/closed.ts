@@ -1,6 +1,6 @@
 // The closed model of httpLoad: autocannon keeps `concurrency` connections busy, one request in flight
 // on each (or `pipelining`), and every response it sees is recorded into a Faultline report.
-import { errorKind, LoadRecorder, type LoadReport } from '@faultline/core'
+import { announceLoadReport, errorKind, LoadRecorder, type LoadReport } from '@faultline/core'
 import autocannon from 'autocannon'
 import type { HttpRequestShape, ResolvedRun } from './run-options.js'
 
@@ -68,7 +68,9 @@ export function closedHttpLoad(run: ClosedRun): Promise<LoadReport> {
       // With a duration, autocannon sends for that long; what follows is its teardown, not load.
       const sendingMs = typeof acOptions.duration === 'number' ? acOptions.duration * 1000 : elapsed
       const activeMs = acOptions.amount === undefined ? Math.min(elapsed, sendingMs) : elapsed
-      resolve(recorder.finish(elapsed, { activeMs }))
+      const report = recorder.finish(elapsed, { activeMs })
+      announceLoadReport(report)
+      resolve(report)
     })
     const hardStop = setTimeout(() => instance.stop(), run.maxDuration + 1000)
     // autocannon stops at its next 1 s sample tick, sending until then: the run rejects once it has

@@ -4,7 +4,7 @@
 // the `faultline:chart` annotations the matchers attach (report/attach.ts); watch mode rewrites it per run.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { TestAnnotation } from 'vitest'
+import type { TestAttachment } from 'vitest'
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
 import {
   CHART_MESSAGE_PREFIX,
@@ -47,7 +47,7 @@ export interface FaultlineReporterOptions {
 /** The HTML report's default path; with `--shard=i/n`, `reports/faultline-<i>-of-<n>.html`. */
 export const REPORT_FILE = join('reports', 'faultline.html')
 
-function chartOf(annotation: TestAnnotation): ReportedChart {
+function chartOf(annotation: { message: string; attachment?: TestAttachment }): ReportedChart {
   const path = annotation.message.replace(CHART_MESSAGE_PREFIX, '')
   const body = annotation.attachment?.body
   const svg =
@@ -70,7 +70,15 @@ export function chartedTests(testModules: ReadonlyArray<TestModule>): ReportedTe
   const tests: ReportedTest[] = []
   for (const module of testModules) {
     for (const test of module.children.allTests()) {
-      const charts = test.annotations().filter((a) => a.type === 'faultline:chart')
+      // Charts drawn in the test are annotations; those drawn after it (its unjudged runs) are artifacts.
+      const charts = [
+        ...test.annotations().filter((a) => a.type === 'faultline:chart'),
+        ...test
+          .artifacts()
+          .flatMap((a) =>
+            a.type === 'faultline:chart' ? [{ message: a.message, attachment: a.attachments[0] }] : [],
+          ),
+      ]
       if (charts.length === 0) continue
       tests.push({
         file: module.relativeModuleId,
@@ -161,7 +169,7 @@ function chartHtml(chart: ReportedChart, n: number): string {
   const rows = facts
     ? [
         ['assertion', facts.assertion],
-        ['verdict', facts.held ? 'held' : 'FAILED'],
+        ['verdict', facts.held === null ? 'not judged' : facts.held ? 'held' : 'FAILED'],
         ['p95', ms(facts.p95)],
         ['error rate', percent(facts.errorRate)],
         ['throughput', `${facts.throughput.toFixed(1)}/s`],

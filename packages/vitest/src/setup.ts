@@ -1,12 +1,19 @@
-// Registers Faultline's matchers with Vitest's expect, and heals what a test left on the shared services.
+// Registers Faultline's matchers with Vitest's expect, charts the load runs no matcher judged, and heals
+// what a test left on the shared services.
 // The plugin adds this file to `setupFiles`; users without the plugin add `@faultline/vitest/setup` to their
 // own setupFiles.
 import { now } from '@faultline/core'
 import { afterAll, afterEach, expect } from 'vitest'
 import { faultlineMatchers } from './matchers/index.js'
+import { chartUnjudged, chartUnjudgedRuns } from './report/unjudged.js'
 import { restoreServices } from './services.js'
 
 expect.extend(faultlineMatchers)
+// A test's load runs that no matcher judged get their charts too, after the test.
+chartUnjudgedRuns()
+afterEach(({ task }) => {
+  chartUnjudged(task)
+})
 
 // A test that fails mid-pause (or forgets to heal) must not leave a frozen or stopped service to the tests
 // after it: after each test, the faults it started on the shared services are healed — before the fixtures

@@ -1,4 +1,5 @@
 import { createRandom, type Random } from '../random.js'
+import { announceLoadReport } from './announce.js'
 import { errorKind } from './error-kind.js'
 import type { TaskMix } from './mix.js'
 import type { ResolvedLoadOptions } from './options.js'
@@ -348,7 +349,9 @@ export class LoadRun {
     const ended = new DOMException('load run ended', 'AbortError')
     for (const call of this.inFlight) call.abort(ended)
     this.inFlight.clear()
-    this.#settle?.(this.recorder.finish(now, { activeMs }))
+    const report = this.recorder.finish(now, { activeMs })
+    announceLoadReport(report)
+    this.#settle?.(report)
   }
 
   #abort(reason: unknown): void {

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { faultImpact, type LoadReport } from '@faultline/core'
-import type { RunnerTestCase } from 'vitest'
+import { type RunnerTestCase, recordArtifact, type TestAttachment } from 'vitest'
 import { type ChartLimits, renderLoadChart } from './chart.js'
 import { CHART_MESSAGE_PREFIX, type ChartFacts, embedChartData } from './chart-data.js'
 
@@ -28,8 +28,8 @@ export interface ChartRequest {
 export interface ChartVerdict {
   /** The assertion as written, e.g. `expect(report).toHaveP95Below(500)`. */
   readonly assertion: string
-  /** Whether the assertion (with its `.not`) held. */
-  readonly held: boolean
+  /** Whether the assertion (with its `.not`) held; null: no matcher judged the run (see unjudged.ts). */
+  readonly held: boolean | null
   /** What was measured against what, e.g. `p95 812 ms > 500 ms over …`. */
   readonly finding: string
 }
@@ -98,7 +98,31 @@ export function sanitise(name: string): string {
   return safe === '' ? 'test' : safe
 }
 
+/** A chart recorded after its test's body (see attachChart): Vitest's artifact of a custom type. */
+export interface ChartArtifact {
+  readonly type: 'faultline:chart'
+  /** `Faultline chart: <path>`, as an annotation's message. */
+  readonly message: string
+  readonly attachments: TestAttachment[]
+}
+
+declare module 'vitest' {
+  interface TestArtifactRegistry {
+    'faultline:chart': ChartArtifact
+  }
+}
+
 const charted = new WeakMap<object, number>()
+
+/**
+ * How many charts a test has had attached so far.
+ *
+ * @example
+ * chartsOf(task) // 0: no matcher judged a report in this test
+ */
+export function chartsOf(test: object): number {
+  return charted.get(test) ?? 0
+}
 
 function currentTest(state: object): RunnerTestCase | undefined {
   // Vitest puts the test an assertion runs in on the matcher's state (`this.task`); outside one, nothing.
@@ -145,7 +169,10 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
     const path = chartPath(test)
     const picture = renderLoadChart(request.report, {
       title: test.name,
-      verdict: `${verdict.held ? 'passed' : 'FAILED'}: ${verdict.assertion}: ${verdict.finding}`,
+      verdict:
+        verdict.held === null
+          ? `not judged: ${verdict.assertion}`
+          : `${verdict.held ? 'passed' : 'FAILED'}: ${verdict.assertion}: ${verdict.finding}`,
       limits: request.limits,
     })
     const svg = embedChartData(picture, {
@@ -155,14 +182,17 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
     const absolute = resolve(path)
     mkdirSync(dirname(absolute), { recursive: true })
     writeFileSync(absolute, svg)
+    const message = `${CHART_MESSAGE_PREFIX}${path}`
+    const attachment = { contentType: 'image/svg+xml', body: Buffer.from(svg).toString('base64') }
     // Vitest tracks the annotation and waits for it before it reports the test. Inline (body), so Vitest
-    // keeps no copy of the file of its own; the SVG carries its numbers (readChartData).
-    test.context
-      .annotate(`${CHART_MESSAGE_PREFIX}${path}`, 'faultline:chart', {
-        contentType: 'image/svg+xml',
-        body: Buffer.from(svg).toString('base64'),
-      })
-      .catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
+    // keeps no copy of the file of its own; the SVG carries its numbers (readChartData). Once the test body
+    // has finished (an afterEach: the charts of unjudged runs), Vitest takes no more annotations, but still
+    // takes artifacts: the same chart goes there, as a `faultline:chart` artifact.
+    const recorded =
+      test.result === undefined || test.result.state === 'run'
+        ? test.context.annotate(message, 'faultline:chart', attachment)
+        : recordArtifact(test, { type: 'faultline:chart', message, attachments: [attachment] })
+    recorded.catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
     return path
   } catch (error) {
     console.warn(`faultline: no chart for "${test.name}": ${String(error)}`)

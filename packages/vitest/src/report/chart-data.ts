@@ -11,8 +11,8 @@ import { escapeHtml, unescapeHtml } from './markup.js'
 export interface ChartFacts {
   /** The assertion as written. */
   readonly assertion: string
-  /** Whether the assertion (with its `.not`) held. */
-  readonly held: boolean
+  /** Whether the assertion (with its `.not`) held; null: a load run of the test that no matcher judged. */
+  readonly held: boolean | null
   /** p95 latency of the judged report, ms (null: no call completed). */
   readonly p95: number | null
   /** Failed calls (drops included) over all calls, 0-1. */
