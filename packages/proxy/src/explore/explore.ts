@@ -101,7 +101,7 @@ export interface ExploreOptions<S extends ExploreState = ExploreState> {
   combinations?: boolean | CombinationOptions
   /** The protocol to frame, when the state's URL scheme does not say (`postgres`, `redis`, `amqp`). */
   protocol?: ProtocolName
-  /** Seed of the proxies' random choices; random (and reported) if absent. */
+  /** Seed of the proxies' random choices and of the search over pairs; random (and reported) if absent. */
   seed?: number
   /** Called after each point is judged, e.g. to log progress. */
   onPoint?: (result: PointResult) => void
