@@ -34,6 +34,7 @@ import {
   type RunFacts,
   type RunSetup,
   runOnce,
+  States,
 } from './run.js'
 
 /** A run as the check sees it. */
@@ -210,7 +211,45 @@ export async function explore<S extends ExploreState>(
   const combinations = checkCombinations(options.combinations)
   const started = performance.now()
   const read = check.read === undefined ? undefined : (state: S) => check.read!(state)
-  const setup: RunSetup<S> = { fresh: options.fresh, read, protocol, delay, timeout, settle }
+  const states = new States(options.fresh)
+  const setup: RunSetup<S> = { states, read, protocol, delay, timeout, settle }
+  try {
+    return await exploreWith(operation, setup, check, {
+      faults,
+      delay,
+      timeout,
+      within,
+      seed,
+      replay,
+      combinations,
+      started,
+      onPoint: options.onPoint,
+    })
+  } finally {
+    await states.close()
+  }
+}
+
+/** The validated settings of one exploration. */
+interface Settings {
+  readonly faults: readonly ExploreFaultKind[]
+  readonly delay: number
+  readonly timeout: number
+  readonly within: number
+  readonly seed: number
+  readonly replay: string | undefined
+  readonly combinations: Required<CombinationOptions> | undefined
+  readonly started: number
+  readonly onPoint: ((result: PointResult) => void) | undefined
+}
+
+async function exploreWith<S extends ExploreState>(
+  operation: ExploreOperation<S>,
+  setup: RunSetup<S>,
+  check: ExploreCheck<S>,
+  settings: Settings,
+): Promise<ExploreResult> {
+  const { faults, delay, timeout, within, seed, replay, combinations, started } = settings
 
   // The recording run: no fault; it must succeed and hold the property, or there is nothing to explore.
   const recording = await runOnce(operation, setup, [], seed, (facts) =>
@@ -295,7 +334,7 @@ export async function explore<S extends ExploreState>(
       seed: ran.seed,
     }
     results.push(result)
-    options.onPoint?.(result)
+    settings.onPoint?.(result)
   }
   const count = (outcome: PointOutcome) => results.filter((r) => r.outcome === outcome).length
   const counts = {

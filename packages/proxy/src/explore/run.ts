@@ -34,9 +34,52 @@ export interface FaultAt {
   readonly occurrence: number
 }
 
+/**
+ * Hands out fresh states one run ahead and disposes used ones in the background: the next database is
+ * copied while the current run goes on, and no run waits for the last one's drop.
+ */
+export class States<S extends ExploreState> {
+  #next: Promise<S> | undefined
+  readonly #disposing: Promise<unknown>[] = []
+
+  constructor(private readonly fresh: () => Promise<S>) {}
+
+  /** A fresh state: the one made ahead, or a new one. */
+  take(): Promise<S> {
+    const state = this.#next ?? this.fresh()
+    this.#next = undefined
+    return state
+  }
+
+  /** Starts making the next state now. */
+  prepare(): void {
+    if (this.#next !== undefined) return
+    this.#next = this.fresh()
+    this.#next.catch(() => {}) // its error reaches the run that takes it
+  }
+
+  /** Disposes a used state (`[Symbol.asyncDispose]`, if it has one) without waiting. */
+  dispose(state: S): void {
+    const dispose = (state as Partial<AsyncDisposable>)[Symbol.asyncDispose]
+    if (dispose !== undefined) this.#disposing.push(Promise.resolve().then(() => dispose.call(state)))
+  }
+
+  /** Disposes the state made ahead, if any, and waits for every disposal; throws the first that failed. */
+  async close(): Promise<void> {
+    const next = this.#next
+    this.#next = undefined
+    if (next !== undefined) {
+      const state = await next.catch(() => undefined)
+      if (state !== undefined) this.dispose(state)
+    }
+    const failed = (await Promise.allSettled(this.#disposing)).find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  }
+}
+
 /** How every run of an exploration is made. */
 export interface RunSetup<S extends ExploreState> {
-  readonly fresh: () => Promise<S>
+  readonly states: States<S>
   readonly read: ((state: S) => unknown) | undefined
   readonly protocol: ProtocolName | undefined
   readonly delay: number
@@ -67,8 +110,8 @@ const GRACE_MS = 1_000
 
 /**
  * Runs the operation once on a fresh state, with the faults of `at` (none for the recording run), and hands
- * what it saw to `judge` while the state still exists. The state is disposed afterwards
- * (`[Symbol.asyncDispose]`, if it has one).
+ * what it saw to `judge` while the state still exists. The state is disposed afterwards, in the background
+ * (`setup.states`), while the next run's state is made ahead.
  */
 export async function runOnce<S extends ExploreState, T>(
   operation: ExploreOperation<S>,
@@ -77,7 +120,8 @@ export async function runOnce<S extends ExploreState, T>(
   seed: number,
   judge: (facts: RunFacts<S>) => Promise<T>,
 ): Promise<{ facts: RunFacts<S>; judged: T | undefined }> {
-  const state = await setup.fresh()
+  const state = await setup.states.take()
+  setup.states.prepare()
   const timers: NodeJS.Timeout[] = []
   try {
     const before = await setup.read?.(state)
@@ -133,7 +177,7 @@ export async function runOnce<S extends ExploreState, T>(
     }
   } finally {
     for (const timer of timers) clearTimeout(timer)
-    await (state as Partial<AsyncDisposable>)[Symbol.asyncDispose]?.()
+    setup.states.dispose(state)
   }
 }
 
