@@ -1,5 +1,6 @@
 // explore() against the run's PostgreSQL: every client message of an order write gets a fault on a fresh
 // copy of the template (`orders` and `order_items`, test/vitest.config.ts), and the atomicity check judges.
+import { Timeline } from '@faultline/core'
 import { explore } from '@faultline/proxy'
 import { test } from '@faultline/vitest'
 import { atomicity } from '@faultline/vitest/matchers'
@@ -152,5 +153,22 @@ describe('explore', () => {
     await expect(explore(async () => {}, { fresh, check: () => undefined })).rejects.toThrow(
       /the operation sent no message through the proxy/,
     )
+    await expect(
+      explore(through(placeOrder), { fresh: async () => ({}) as { url: string }, check: () => undefined }),
+    ).rejects.toThrow(/options.fresh: expected a fresh state with the service's url/)
+  })
+
+  test('each faulted run is a window on the timeline, named after its point', async ({ services }) => {
+    const service = services.postgres()
+    const timeline = new Timeline()
+    const result = await explore(through(placeOrder), {
+      fresh: () => service.isolate(),
+      faults: ['inFlight'],
+      check: check(),
+      timeline,
+    })
+    const entries = timeline.entries()
+    expect(entries.map((e) => e.name)).toEqual(result.points.map((p) => `explore ${p.point.id}`))
+    for (const entry of entries) expect(entry.healedAt).toBeGreaterThanOrEqual(entry.startedAt)
   })
 })

@@ -8,6 +8,7 @@ import {
   mixSeed,
   optionalNumber,
   randomSeed,
+  type TimelineOptions,
 } from '@faultline/core'
 import { type ProtocolName, protocolNames } from '../protocols/types.js'
 import {
@@ -69,8 +70,11 @@ export interface ExploreCheck<S extends ExploreState = ExploreState> {
   judge(run: JudgedRun<S>): ExploreFinding | Promise<ExploreFinding>
 }
 
-/** Options of {@link explore}. */
-export interface ExploreOptions<S extends ExploreState = ExploreState> {
+/**
+ * Options of {@link explore}. With `timeline`, each faulted run is a window on it, named after its point
+ * (`explore inFlight@Q#1`), from the fault to the end of the run.
+ */
+export interface ExploreOptions<S extends ExploreState = ExploreState> extends TimelineOptions {
   /**
    * A fresh copy of the state for one run, e.g. `() => services.postgres().isolate()` (a database copied
    * from the template), `services.redis().isolate()`, `services.rabbitmq().isolate()`. Anything with the
@@ -212,7 +216,7 @@ export async function explore<S extends ExploreState>(
   const started = performance.now()
   const read = check.read === undefined ? undefined : (state: S) => check.read!(state)
   const states = new States(options.fresh)
-  const setup: RunSetup<S> = { states, read, protocol, delay, timeout, settle }
+  const setup: RunSetup<S> = { states, read, protocol, delay, timeout, settle, timeline: options.timeline }
   try {
     return await exploreWith(operation, setup, check, {
       faults,

@@ -1,11 +1,12 @@
 // One run of an exploration: a fresh state, a proxy in front of it that records every client message and
 // puts at most one fault at one boundary, the operation through the proxy, then the check on the state.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { describeValue, FaultlineArgumentError, FaultWindow, type Timeline } from '@faultline/core'
 import type { ProxyFault } from '../fault.js'
 import type { MessageMatcher } from '../protocols/matchers.js'
 import type { ProtocolMessage, ProtocolName } from '../protocols/types.js'
 import { createProxy, type FaultProxy } from '../proxy.js'
-import { type ExploredMessage, type ExploreFaultKind, messageKind, messageText } from './points.js'
+import { type ExploredMessage, type ExploreFaultKind, messageKind, messageText, pointId } from './points.js'
 
 /** A fresh state an operation runs on: anything with the service's `url` (a database, key space, vhost). */
 export interface ExploreState {
@@ -85,6 +86,7 @@ export interface RunSetup<S extends ExploreState> {
   readonly delay: number
   readonly timeout: number
   readonly settle: number
+  readonly timeline: Timeline | undefined
 }
 
 /** What one run saw. */
@@ -122,7 +124,14 @@ export async function runOnce<S extends ExploreState, T>(
 ): Promise<{ facts: RunFacts<S>; judged: T | undefined }> {
   const state = await setup.states.take()
   setup.states.prepare()
+  if (typeof state?.url !== 'string') {
+    throw new FaultlineArgumentError(
+      'options.fresh',
+      `expected a fresh state with the service's url (e.g. services.postgres().isolate()), got ${describeValue(state)}`,
+    )
+  }
   const timers: NodeJS.Timeout[] = []
+  let faultWindow: FaultWindow | undefined
   try {
     const before = await setup.read?.(state)
     const proxy = await createProxy({
@@ -133,6 +142,10 @@ export async function runOnce<S extends ExploreState, T>(
     try {
       const messages: ExploredMessage[] = []
       const hits: (ExploredMessage | undefined)[] = at.map(() => undefined)
+      // On the timeline, a run's faults are one window: from the first hit to the end of the run.
+      const name = `explore ${at.map((f) => pointId(f.fault, f.kind, f.occurrence)).join('+')}`
+      const open = () =>
+        new FaultWindow(name, { timeline: setup.timeline, target: proxy.upstream, details: { seed } })
       const counts = new Map<string, number>()
       // Sees every message first (triggers see messages in the order they were set) and never acts.
       const recorder: MessageMatcher = {
@@ -147,6 +160,7 @@ export async function runOnce<S extends ExploreState, T>(
           for (const [i, fault] of at.entries()) {
             if (kind !== fault.kind || occurrence !== fault.occurrence) continue
             hits[i] = seen
+            faultWindow ??= open()
             if (fault.fault === 'delay') timers.push(delayAnswers(proxy, setup.delay))
           }
           return false
@@ -173,6 +187,7 @@ export async function runOnce<S extends ExploreState, T>(
       const facts: RunFacts<S> = { state, protocol: recorder.protocol, messages, hits, ...ran, before, after }
       return { facts, judged: ran.timedOut ? undefined : await judge(facts) }
     } finally {
+      faultWindow?.close()
       await proxy.close()
     }
   } finally {
