@@ -171,4 +171,28 @@ describe('explore', () => {
     expect(entries.map((e) => e.name)).toEqual(result.points.map((p) => `explore ${p.point.id}`))
     for (const entry of entries) expect(entry.healedAt).toBeGreaterThanOrEqual(entry.startedAt)
   })
+
+  test('a state the check cannot read after a run fails that point, and the exploration goes on', async ({
+    services,
+  }) => {
+    const service = services.postgres()
+    let reads = 0
+    const result = await explore(through(placeOrder), {
+      fresh: () => service.isolate(),
+      faults: ['cut'],
+      check: {
+        // The recording run reads before and after (1, 2); the first faulted run's read after it throws.
+        read: () => {
+          if (++reads === 4) throw new Error('relation "orders" does not exist')
+          return reads
+        },
+        judge: () => undefined,
+      },
+    })
+    expect(result.points[0]?.outcome).toBe('failed')
+    expect(result.points[0]?.finding).toBe(
+      'the check could not read the state: relation "orders" does not exist',
+    )
+    expect(result.counts).toMatchObject({ failed: 1, ok: result.messages.length - 1 })
+  })
 })

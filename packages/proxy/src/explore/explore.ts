@@ -457,6 +457,8 @@ async function judged<S extends ExploreState>(
   point: ExplorePoint | undefined,
   clean: JudgedRun<S>['clean'],
 ): Promise<string | undefined> {
+  if (facts.readError !== undefined)
+    return `the check could not read the state: ${firstLine(facts.readError)}`
   try {
     const finding = await check.judge({
       state: facts.state,

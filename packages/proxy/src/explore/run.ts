@@ -105,6 +105,8 @@ export interface RunFacts<S extends ExploreState> {
   readonly timedOut: boolean
   readonly before: unknown
   readonly after: unknown
+  /** What the check's `read` threw after the run, if it did: the state could not be read. */
+  readonly readError: unknown
 }
 
 /** What the operation may still take to return once its connections were torn down after its timeout. */
@@ -183,8 +185,24 @@ export async function runOnce<S extends ExploreState, T>(
       const ran = await runBounded(operation, { url: proxy.url(state.url), state }, setup.timeout, proxy)
       await settled(proxy, setup.settle)
       await proxy.close()
-      const after = await setup.read?.(state)
-      const facts: RunFacts<S> = { state, protocol: recorder.protocol, messages, hits, ...ran, before, after }
+      // A state the run left unreadable is a finding of that run, not the end of the exploration.
+      let after: unknown
+      let readError: unknown
+      try {
+        after = await setup.read?.(state)
+      } catch (error) {
+        readError = error ?? new Error('read threw')
+      }
+      const facts: RunFacts<S> = {
+        state,
+        protocol: recorder.protocol,
+        messages,
+        hits,
+        ...ran,
+        before,
+        after,
+        readError,
+      }
       return { facts, judged: ran.timedOut ? undefined : await judge(facts) }
     } finally {
       faultWindow?.close()
