@@ -195,4 +195,28 @@ describe('explore', () => {
     )
     expect(result.counts).toMatchObject({ failed: 1, ok: result.messages.length - 1 })
   })
+
+  test('explores the extended protocol: an autocommitted statement commits at its Sync', async ({
+    services,
+  }) => {
+    const service = services.postgres()
+    const parameterized = through(async (client) => {
+      await client.query('INSERT INTO orders (id, customer) VALUES ($1, $2)', ['o-1', 'ada'])
+      await client.query('INSERT INTO order_items (order_id, sku, qty) VALUES ($1, $2, $3)', [
+        'o-1',
+        'tea',
+        2,
+      ])
+    })
+    const result = await explore(parameterized, {
+      fresh: () => service.isolate(),
+      faults: ['inFlight'],
+      check: check(),
+    })
+    const kinds = result.messages.map((m) => m.kind)
+    expect(kinds).toEqual(expect.arrayContaining(['P', 'B', 'E', 'S']))
+    // The server received the first INSERT's Parse, Bind and Execute without committing it; its Sync commits.
+    expect(result.firstFailure?.point.id).toBe('inFlight@S#1')
+    expect(result.firstFailure?.finding).toMatch(/^partial \(1 of 2 writes present/)
+  })
 })
