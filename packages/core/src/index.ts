@@ -44,6 +44,7 @@ export {
   ratePhases,
   stepRates,
 } from './load/arrivals.js'
+export type { IntervalJSON } from './load/cell-json.js'
 export { errorKind } from './load/error-kind.js'
 export { load } from './load/load.js'
 export type { ClosedLoadOptions, CommonLoadOptions, LoadOptions, OpenLoadOptions } from './load/options.js'
@@ -56,6 +57,7 @@ export {
 export { isLoadReport, LoadReport } from './load/report.js'
 export type { LoadModel, LoadReportInit, LoadSource } from './load/report-init.js'
 export type { LatencySummaryJSON, LoadReportJSON } from './load/report-json.js'
+export type { MergeAlign, MergeOptions } from './load/report-merge.js'
 export type { LoadSeriesPoint } from './load/series.js'
 export { formatSummary } from './load/summary.js'
 export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'

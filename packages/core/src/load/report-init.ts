@@ -45,4 +45,8 @@ export interface LoadReportInit {
   readonly faults?: readonly TimelineEntry[] | undefined
   /** Monitored quantities, samples timed from the start of the run. */
   readonly monitors?: readonly MonitorSeries[] | undefined
+  /** How many load runs the report holds (default 1; more when merged). */
+  readonly runs?: number | undefined
+  /** The seeds of those runs, each once (default: `[seed]`, or none). */
+  readonly seeds?: readonly number[] | undefined
 }

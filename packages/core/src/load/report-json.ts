@@ -3,7 +3,8 @@ import { type FaultImpact, faultImpact } from '../impact.js'
 import type { MonitorSeries } from '../monitor/monitor.js'
 import { LatencyHistogram, type LatencyHistogramJSON } from '../stats/histogram.js'
 import type { TimelineEntry } from '../timeline.js'
-import { StatsCell } from './cell.js'
+import type { StatsCell } from './cell.js'
+import { cellFromJSON, type IntervalJSON, intervalsToJSON } from './cell-json.js'
 import type { LoadReport } from './report.js'
 import type { LoadModel, LoadReportInit, LoadSource } from './report-init.js'
 import { type LoadSeriesPoint, orNull } from './series.js'
@@ -61,8 +62,18 @@ export interface LoadReportJSON {
   /** Monitors attached with `withMonitors`, their samples' `atMs` from the start of the run. */
   readonly monitors?: readonly MonitorSeries[]
   readonly tags: Readonly<Record<string, LoadReportJSON>>
+  /** How many load runs the report holds: present when it merged several (`LoadReport.merge`). */
+  readonly runs?: number
+  /** The seeds of the runs a merged report holds, each once. */
+  readonly seeds?: readonly number[]
   readonly histogram: LatencyHistogramJSON
   readonly schedulingLagHistogram?: LatencyHistogramJSON
+  /**
+   * The per-interval histograms of the series, indexed from the start of the run (null: outside the
+   * report's window, or no call due), so that a report rebuilt from JSON can be windowed and merged.
+   * Absent in JSON written before they were kept.
+   */
+  readonly intervals?: readonly (IntervalJSON | null)[]
 }
 
 /**
@@ -99,9 +110,14 @@ function present<T extends object>(fields: T): Partial<T> {
  */
 export function reportToJSON(
   report: LoadReport,
-  hidden: { readonly activeEndMs: number; readonly lag: LatencyHistogram | undefined },
+  hidden: {
+    readonly activeEndMs: number
+    readonly lag: LatencyHistogram | undefined
+    readonly intervals: readonly (StatsCell | undefined)[] | undefined
+  },
 ): LoadReportJSON {
-  const { lag } = hidden
+  const { lag, intervals } = hidden
+  const merged = report.runs > 1
   return {
     version: 1,
     ...present({
@@ -137,9 +153,29 @@ export function reportToJSON(
     faultImpact: report.faults.map((fault) => faultImpact(report, fault)),
     ...present({ monitors: report.monitors.length === 0 ? undefined : report.monitors }),
     tags: Object.fromEntries(report.tags.map((tag) => [tag, report.tag(tag).toJSON()])),
+    ...present({ runs: merged ? report.runs : undefined, seeds: merged ? report.seeds : undefined }),
     histogram: report.latency.toJSON(),
-    ...present({ schedulingLagHistogram: lag?.toJSON() }),
+    ...present({
+      schedulingLagHistogram: lag?.toJSON(),
+      intervals: intervals && intervalsToJSON(intervals, ...seriesCells(report)),
+    }),
   }
+}
+
+/**
+ * The range of interval indexes `[lo, hi)` a report's series covers: its window's cells.
+ *
+ * @example
+ * const [lo, hi] = seriesCells(report) // [0, 10] for a 10 s run at 1 s intervals
+ */
+export function seriesCells(report: {
+  readonly series: readonly LoadSeriesPoint[]
+  readonly intervalMs: number
+}): [number, number] {
+  const first = report.series[0]
+  const last = report.series[report.series.length - 1]
+  if (!first || !last) return [0, 0]
+  return [Math.round(first.startMs / report.intervalMs), Math.round(last.endMs / report.intervalMs)]
 }
 
 /**
@@ -152,13 +188,7 @@ export function reportInitFromJSON(
   json: LoadReportJSON,
   fromJSON: (json: LoadReportJSON) => LoadReport,
 ): LoadReportInit {
-  const totals = new StatsCell(LatencyHistogram.fromJSON(json.histogram))
-  totals.ok = json.ok
-  totals.errors = json.errors
-  totals.dropped = json.dropped
-  totals.overran = json.overran ?? 0
-  totals.overrunMaxMs = json.overrunMaxMs ?? 0
-  for (const [kind, n] of Object.entries(json.errorsByKind)) totals.errorsByKind.set(kind, n)
+  const totals = cellFromJSON(json)
   return {
     name: json.name,
     seed: json.seed,
@@ -179,5 +209,8 @@ export function reportInitFromJSON(
     series: json.series,
     tags: new Map(Object.entries(json.tags).map(([tag, t]) => [tag, fromJSON(t)])),
     schedulingLag: json.schedulingLagHistogram && LatencyHistogram.fromJSON(json.schedulingLagHistogram),
+    intervals: json.intervals?.map((cell) => (cell === null ? undefined : cellFromJSON(cell))),
+    runs: json.runs,
+    seeds: json.seeds,
   }
 }

@@ -58,7 +58,7 @@ export function windowInit(
   if (!intervals) {
     throw new FaultlineError(
       'NO_INTERVALS',
-      'this report has no per-interval histograms (it was rebuilt from JSON); window it before serialising',
+      'this report has no per-interval histograms (it was rebuilt from JSON written by an older @faultline/core); save it again with this version',
     )
   }
   const { intervalMs, startedAt } = init

@@ -215,6 +215,9 @@ describe('LoadReport.window and faults', () => {
     )
     const json = LoadReport.fromJSON(JSON.parse(JSON.stringify(outageReport())))
     expect(json.faults).toHaveLength(1)
-    expect(() => json.window(0, 1000)).toThrowError(/no per-interval histograms/)
+    // The JSON keeps the per-interval histograms: a rebuilt report windows like the original.
+    expect(json.window(10_000, 15_000).toJSON()).toEqual(outageReport().window(10_000, 15_000).toJSON())
+    const { intervals: _, ...older } = JSON.parse(JSON.stringify(outageReport()))
+    expect(() => LoadReport.fromJSON(older).window(0, 1000)).toThrowError(/no per-interval histograms/)
   })
 })

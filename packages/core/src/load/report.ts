@@ -1,10 +1,13 @@
+import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 import type { Monitor, MonitorSeries } from '../monitor/monitor.js'
 import type { LatencyHistogram } from '../stats/histogram.js'
 import type { TimelineEntry } from '../timeline.js'
+import type { Callee } from '../validate.js'
 import type { StatsCell } from './cell.js'
 import type { LoadModel, LoadReportInit, LoadSource } from './report-init.js'
 import { type LoadReportJSON, reportInitFromJSON, reportToJSON } from './report-json.js'
+import { type MergeOptions, mergeInits } from './report-merge.js'
 import { faultWindow, findFault, windowInit } from './report-window.js'
 import type { LoadSeriesPoint } from './series.js'
 import { formatSummary } from './summary.js'
@@ -33,8 +36,15 @@ export class LoadReport {
   readonly source: LoadSource
   readonly model: LoadModel
   readonly unit: string
-  /** The seed of every random choice in the run (task mix, Poisson arrivals); replay with `seed`. */
+  /**
+   * The seed of every random choice in the run (task mix, Poisson arrivals); replay with `seed`. A merged
+   * report has one only when every run it holds had that same seed (`seeds` lists them all).
+   */
   readonly seed: number | undefined
+  /** The seeds of the runs this report holds, each once: `[seed]` for one run, every one when merged. */
+  readonly seeds: readonly number[]
+  /** How many load runs this report holds: 1, or how many reports `LoadReport.merge` added up. */
+  readonly runs: number
   readonly target: string | undefined
   /** The tag this report is restricted to, for `report.tag(name)`. */
   readonly tagName: string | undefined
@@ -65,6 +75,8 @@ export class LoadReport {
     this.model = init.model
     this.unit = init.unit
     this.seed = init.seed
+    this.seeds = init.seeds ?? (init.seed === undefined ? [] : [init.seed])
+    this.runs = init.runs ?? 1
     this.target = init.target
     this.tagName = init.tag
     this.startedAt = init.startedAt
@@ -105,6 +117,8 @@ export class LoadReport {
       tags: this.#tags,
       faults: this.faults,
       monitors: this.monitors,
+      runs: this.runs,
+      seeds: this.seeds,
     }
   }
 
@@ -293,7 +307,7 @@ export class LoadReport {
 
   /** The report as JSON (what `JSON.stringify(report)` writes): numbers first, then the histograms. */
   toJSON(): LoadReportJSON {
-    return reportToJSON(this, { activeEndMs: this.#activeEndMs, lag: this.#lag })
+    return reportToJSON(this, { activeEndMs: this.#activeEndMs, lag: this.#lag, intervals: this.#intervals })
   }
 
   /**
@@ -305,6 +319,52 @@ export class LoadReport {
   static fromJSON(json: LoadReportJSON): LoadReport {
     return new LoadReport(reportInitFromJSON(json, LoadReport.fromJSON))
   }
+
+  /**
+   * One report of every sample of `reports` (shards of a suite, processes, machines), as if one run had
+   * recorded them all: histograms, counts, errors by kind and drops add up exactly, the series are laid
+   * on one time line, faults and monitors are united, and every seed is kept (`seeds`).
+   *
+   * `align: 'clock'` (default) lays the runs where they ran on the wall clock (`startedAt`): their
+   * intervals must fall on one grid, else it throws naming the report and the fix. `align: 'start'` lays
+   * them over one another from their starts, as shards that ran side by side on machines of their own.
+   * Runs recorded with different intervals are re-bucketed to the widest when it is a whole multiple of
+   * each; otherwise it throws.
+   *
+   * @example
+   * const all = LoadReport.merge([shard1, shard2], { align: 'start' })
+   * expect(all).toHaveP95Below(500) // the p95 of every shard's calls
+   */
+  static merge(reports: readonly LoadReport[], options: MergeOptions = {}): LoadReport {
+    return new LoadReport(
+      mergeInits(
+        checkReports(reports, LoadReport.merge).map((r) => r.#init()),
+        options,
+        { initOf: (r) => r.#init(), build: (init) => new LoadReport(init) },
+        LoadReport.merge,
+      ),
+    )
+  }
+}
+
+function checkReports(reports: unknown, callee: Callee): LoadReport[] {
+  if (!Array.isArray(reports) || reports.length === 0) {
+    throw new FaultlineArgumentError(
+      'reports',
+      `expected a non-empty array of LoadReports, got ${describeValue(reports)}`,
+      callee,
+    )
+  }
+  reports.forEach((report, i) => {
+    if (!isLoadReport(report)) {
+      throw new FaultlineArgumentError(
+        `reports[${i}]`,
+        `expected a LoadReport (from load(), httpLoad(), LoadReport.fromJSON()), got ${describeValue(report)}`,
+        callee,
+      )
+    }
+  })
+  return reports as LoadReport[]
 }
 
 /**
