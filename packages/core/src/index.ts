@@ -28,7 +28,13 @@ export type {
 } from './inject/options.js'
 export { type HealedSince, measureRecovery, type Recovery, type RecoveryOptions } from './inject/recovery.js'
 export { measureSettle, type Settlement, type TimedCall } from './inject/settle.js'
-export { announceLoadReport, type LoadReportListener, onLoadReport } from './load/announce.js'
+export {
+  announceLoadReport,
+  type LoadReportListener,
+  loadRunStarted,
+  loadRunsMeasuring,
+  onLoadReport,
+} from './load/announce.js'
 export {
   type ArrivalRate,
   arrivalSchedule,

@@ -1,6 +1,6 @@
 // The closed model of httpLoad: autocannon keeps `concurrency` connections busy, one request in flight
 // on each (or `pipelining`), and every response it sees is recorded into a Faultline report.
-import { announceLoadReport, errorKind, LoadRecorder, type LoadReport } from '@faultline/core'
+import { announceLoadReport, errorKind, LoadRecorder, type LoadReport, loadRunStarted } from '@faultline/core'
 import autocannon from 'autocannon'
 import type { HttpRequestShape, ResolvedRun } from './run-options.js'
 
@@ -72,6 +72,8 @@ export function closedHttpLoad(run: ClosedRun): Promise<LoadReport> {
       announceLoadReport(report)
       resolve(report)
     })
+    // Counted once autocannon took its options (it throws on bad ones); ended by finish(), whatever way.
+    const measured = loadRunStarted()
     const hardStop = setTimeout(() => instance.stop(), run.maxDuration + 1000)
     // autocannon stops at its next 1 s sample tick, sending until then: the run rejects once it has
     // stopped and closed its connections, so nothing it sends outlives the promise.
@@ -83,6 +85,7 @@ export function closedHttpLoad(run: ClosedRun): Promise<LoadReport> {
     function finish(): void {
       if (settled) return
       settled = true
+      measured()
       clearTimeout(hardStop)
       signal?.removeEventListener('abort', onAbort)
     }

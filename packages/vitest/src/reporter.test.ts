@@ -91,7 +91,7 @@ describe('the Faultline reporter', () => {
     expect(linesOf(second!.output)).toContain(`Report: ${join('reports', 'faultline-2-of-2.html')}`)
     const one = readFileSync(join(reports, 'faultline-1-of-2.html'), 'utf8')
     const two = readFileSync(join(reports, 'faultline-2-of-2.html'), 'utf8')
-    expect([one.match(/<svg[\s>]/g)?.length, two.match(/<svg[\s>]/g)?.length]).toEqual([2, 2])
+    expect([one.match(/<svg[\s>]/g)?.length, two.match(/<svg[\s>]/g)?.length]).toEqual([2, 4])
     expect(one).toContain('shard 1 of 2')
     expect(two).toContain('search keeps its p95')
     expect(two).not.toContain('api outage')
@@ -129,9 +129,9 @@ describe('the Faultline reporter', () => {
     // Self-contained: nothing loaded from the network, no script.
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i)
     expect(html).not.toMatch(/<script|<link/i)
-    // One inlined chart per judged run (two matchers on the first report, one on the second) and one for the
-    // run no matcher judged.
-    expect(html.match(/<svg[\s>]/g)).toHaveLength(4)
+    // One inlined chart per judged run (two matchers on the first report, one on each of the other three)
+    // and one for the run no matcher judged.
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(6)
     expect(html).toContain('<tr><th>verdict</th><td>not judged</td></tr>')
     expect(html).not.toContain('<?xml')
     // Each chart's ids its own, so no chart clips by another's paths.
@@ -150,7 +150,7 @@ describe('the Faultline reporter', () => {
     expect(html).toContain('api down')
     // What the fault did, and each judged report's JSON for machines (without the SVG's embedded copy).
     expect(html).toMatch(/api down [\d.]+-[\d.]+ s \(errors after [\d.]+ ms, recovered [\d.]+ ms after heal/)
-    expect(html.match(/<pre class="report-json">/g)).toHaveLength(4)
+    expect(html.match(/<pre class="report-json">/g)).toHaveLength(6)
     expect(html).toContain('&quot;faultImpact&quot;: [')
     expect(html).not.toContain('<metadata')
   })
@@ -158,11 +158,14 @@ describe('the Faultline reporter', () => {
   it('renders in headless Chromium: a chart per judged run, each fault window where its timeline put it', async () => {
     expect(existsSync(file), run.output).toBe(true)
     const charts = await checkReportInChromium(file, { screenshot: SCREENSHOT })
-    // One rendered chart per judged load run (two matchers on the first report, one on the second) and one
-    // for the run no matcher judged; the failing test's two charts each shade the api outage. (The merge
+    // One rendered chart per judged load run (two matchers on the first report, one on each of the other
+    // three, two of them drawn after their test because a run was still measuring) and one for the run no
+    // matcher judged; the failing test's two charts each shade the api outage. (The merge
     // orders files as it likes.)
     expect(charts.map((c) => [c.facts.assertion, c.faultWindows]).sort()).toEqual([
       ['expect(report).toHaveErrorRateBelow(0.01)', 1],
+      ['expect(report).toHaveP95Below(0.001)', 0],
+      ['expect(report).toHaveP95Below(60000)', 0],
       ['expect(report).toHaveP95Below(60000)', 0],
       ['expect(report).toHaveP95Below(60000)', 1],
       [NOT_JUDGED, 0],

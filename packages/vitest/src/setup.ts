@@ -5,14 +5,15 @@
 import { now } from '@faultline/core'
 import { afterAll, afterEach, expect } from 'vitest'
 import { faultlineMatchers } from './matchers/index.js'
-import { chartUnjudged, chartUnjudgedRuns } from './report/unjudged.js'
+import { chartAfterTest, chartUnjudgedRuns } from './report/unjudged.js'
 import { restoreServices } from './services.js'
 
 expect.extend(faultlineMatchers)
-// A test's load runs that no matcher judged get their charts too, after the test.
+// A test's load runs that no matcher judged get their charts too, after the test; so do the charts asked
+// for while a run was measuring (drawing would have shown in its latencies).
 chartUnjudgedRuns()
 afterEach(({ task }) => {
-  chartUnjudged(task)
+  chartAfterTest(task)
 })
 
 // A test that fails mid-pause (or forgets to heal) must not leave a frozen or stopped service to the tests

@@ -1,5 +1,7 @@
 // Every report a load run finishes with, announced to whoever listens: how @faultline/vitest draws the
-// chart of a test's load run that no matcher judged. Core knows no test runner; the listener does.
+// chart of a test's load run that no matcher judged. And how many runs are measuring right now, so that
+// work that would block the event loop (drawing a chart) can wait until none is. Core knows no test
+// runner; the listener does.
 import type { LoadReport } from './report.js'
 
 /** Called with the report of every load run (`load`, `httpLoad`) as it finishes. */
@@ -38,4 +40,35 @@ export function announceLoadReport(report: LoadReport): void {
       console.warn(`faultline: a load report listener failed: ${String(error)}`)
     }
   }
+}
+
+let measuring = 0
+
+/**
+ * Counts a load run as measuring until the returned function is called (once; later calls do nothing).
+ * For load engines: call it when the run starts, and the returned function when it ends, whatever way.
+ *
+ * @example
+ * const ended = loadRunStarted()
+ * try { await drive() } finally { ended() }
+ */
+export function loadRunStarted(): () => void {
+  measuring++
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    measuring--
+  }
+}
+
+/**
+ * How many load runs of this process are measuring now: while one is, a synchronous task of tens of ms
+ * would show up in its latencies (in the open model, as late starts).
+ *
+ * @example
+ * if (loadRunsMeasuring() === 0) drawChartNow()
+ */
+export function loadRunsMeasuring(): number {
+  return measuring
 }

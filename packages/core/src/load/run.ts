@@ -1,5 +1,5 @@
 import { createRandom, type Random } from '../random.js'
-import { announceLoadReport } from './announce.js'
+import { announceLoadReport, loadRunStarted } from './announce.js'
 import { errorKind } from './error-kind.js'
 import type { TaskMix } from './mix.js'
 import type { ResolvedLoadOptions } from './options.js'
@@ -99,6 +99,8 @@ export class LoadRun {
   readonly #queue = new Fifo<Waiting>()
   #pumping = false
   #settle: ((report: LoadReport) => void) | undefined
+  /** Ends this run's count in `loadRunsMeasuring()`. */
+  #measured: (() => void) | undefined
   #fail: ((reason: unknown) => void) | undefined
   #startsDone = false
   #finished = false
@@ -133,6 +135,7 @@ export class LoadRun {
   /** Runs the model until the run ends; resolves with the report or rejects when aborted. */
   execute(drive: (run: LoadRun) => void): Promise<LoadReport> {
     return new Promise<LoadReport>((resolve, reject) => {
+      this.#measured = loadRunStarted()
       this.#settle = resolve
       this.#fail = reject
       const signal = this.options.signal
@@ -324,6 +327,7 @@ export class LoadRun {
   }
 
   #cleanup(): void {
+    this.#measured?.()
     this.#finished = true
     this.stopped = true
     for (const t of this.#timers) clearTimeout(t)

@@ -4,7 +4,7 @@
 // chart that cannot be drawn or written is skipped with a warning.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import { faultImpact, type LoadReport } from '@faultline/core'
+import { faultImpact, type LoadReport, loadRunsMeasuring } from '@faultline/core'
 import { type RunnerTestCase, recordArtifact, type TestAttachment } from 'vitest'
 import { type ChartLimits, renderLoadChart } from './chart.js'
 import { CHART_MESSAGE_PREFIX, type ChartFacts, embedChartData } from './chart-data.js'
@@ -165,8 +165,53 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
   if (!chartsEnabled()) return undefined
   const test = currentTest(state)
   if (!test) return undefined
+  let path: string
   try {
-    const path = chartPath(test)
+    path = chartPath(test)
+  } catch (error) {
+    console.warn(`faultline: no chart for "${test.name}": ${String(error)}`)
+    return undefined
+  }
+  const draw = () => drawChart(test, path, request, verdict)
+  // Drawing takes the event loop for tens of ms: while a load run is measuring in this worker, that would
+  // show in its latencies. Then the chart waits for the end of the test (the setup file draws it).
+  const waiting = laterCharts.get(test)
+  if (drawingLater && (waiting !== undefined || loadRunsMeasuring() > 0)) {
+    laterCharts.set(test, [...(waiting ?? []), draw])
+  } else draw()
+  return path
+}
+
+/** Charts waiting for the end of their test, because a load run was measuring when they were asked for. */
+const laterCharts = new WeakMap<object, (() => void)[]>()
+let drawingLater = false
+
+/**
+ * From now on, a chart asked for while a load run is measuring is drawn at the end of its test, by
+ * `drawLaterCharts` (the setup file calls both: without its afterEach, charts are always drawn at once).
+ *
+ * @example
+ * drawChartsLaterWhileMeasuring()
+ * afterEach(({ task }) => drawLaterCharts(task))
+ */
+export function drawChartsLaterWhileMeasuring(): void {
+  drawingLater = true
+}
+
+/**
+ * Draws the charts of `test` that waited for its end (in the order they were asked for).
+ *
+ * @example
+ * afterEach(({ task }) => drawLaterCharts(task))
+ */
+export function drawLaterCharts(test: object): void {
+  const waiting = laterCharts.get(test)
+  laterCharts.delete(test)
+  for (const draw of waiting ?? []) draw()
+}
+
+function drawChart(test: RunnerTestCase, path: string, request: ChartRequest, verdict: ChartVerdict): void {
+  try {
     const picture = renderLoadChart(request.report, {
       title: test.name,
       verdict:
@@ -193,9 +238,7 @@ export function attachChart(state: object, request: ChartRequest, verdict: Chart
         ? test.context.annotate(message, 'faultline:chart', attachment)
         : recordArtifact(test, { type: 'faultline:chart', message, attachments: [attachment] })
     recorded.catch((error: unknown) => console.warn(`faultline: could not attach ${path}: ${String(error)}`))
-    return path
   } catch (error) {
     console.warn(`faultline: no chart for "${test.name}": ${String(error)}`)
-    return undefined
   }
 }

@@ -5,7 +5,7 @@
 // matchers drew charts gets no more: they show its runs already.
 import { type LoadReport, onLoadReport } from '@faultline/core'
 import { TestRunner } from 'vitest'
-import { attachChart, chartsOf } from './attach.js'
+import { attachChart, chartsOf, drawChartsLaterWhileMeasuring, drawLaterCharts } from './attach.js'
 
 const runs = new WeakMap<object, LoadReport[]>()
 
@@ -13,13 +13,14 @@ const runs = new WeakMap<object, LoadReport[]>()
 export const NOT_JUDGED = 'no Faultline matcher judged this load run'
 
 /**
- * Draws the load runs of `test` that no matcher judged, if its matchers drew no chart (the setup file's
- * afterEach calls it).
+ * After a test (the setup file's afterEach): draws the charts its matchers asked for while a load run was
+ * measuring, then the load runs no matcher judged, if its matchers drew no chart.
  *
  * @example
- * afterEach(({ task }) => chartUnjudged(task))
+ * afterEach(({ task }) => chartAfterTest(task))
  */
-export function chartUnjudged(test: object): void {
+export function chartAfterTest(test: object): void {
+  drawLaterCharts(test)
   const reports = runs.get(test)
   runs.delete(test)
   if (!reports || chartsOf(test) > 0) return
@@ -42,14 +43,16 @@ function remember(report: LoadReport): void {
 const LISTENING = Symbol.for('faultline.unjudged-runs')
 
 /**
- * Charts the load runs of each test that no matcher judged, from now on in this worker (the setup file
- * calls it). Returns the function that stops it.
+ * Charts the load runs of each test that no matcher judged, from now on in this worker, and lets charts
+ * asked for while a run is measuring wait for the end of their test (the setup file calls it, and
+ * `chartAfterTest` after each test). Returns the function that stops listening to runs.
  *
  * @example
  * import { chartUnjudgedRuns } from './report/unjudged.js'
  * chartUnjudgedRuns()
  */
 export function chartUnjudgedRuns(): () => void {
+  drawChartsLaterWhileMeasuring()
   const holder = globalThis as { [LISTENING]?: () => void }
   holder[LISTENING]?.()
   const stop = onLoadReport(remember)
