@@ -41,14 +41,17 @@ function coverage(result: ExploreResult): string {
     unexplored > 0 ? `, ${formatCount(unexplored)} left unexplored (the time budget, within, ran out)` : ''
   return (
     `${plural(explored, 'point')} explored (${parts.join(', ')})${cut}: ` +
-    `${result.faults.join(', ')} at each of ${plural(result.messages.length, 'client message')}, ` +
+    (result.replay === undefined
+      ? `${result.faults.join(', ')} at each of ${plural(result.messages.length, 'client message')}, `
+      : `the replayed point alone (the recording sent ${plural(result.messages.length, 'client message')}), `) +
     `${plural(explored, 'run')} on fresh states + 1 recording run (seed ${result.seed}, ${formatSeconds(result.durationMs)} s)`
   )
 }
 
 function outcomeLines(found: { finding: string | undefined; error: string | undefined }): string[] {
   return [
-    `found ${found.finding}`,
+    // A check that threw or could not read the state says so itself.
+    found.finding?.startsWith('the check ') === true ? `${found.finding}` : `found ${found.finding}`,
     found.error === undefined ? 'the operation resolved' : `the operation threw: ${found.error}`,
   ]
 }
