@@ -92,6 +92,17 @@ describe('.toSurviveEveryFault', () => {
     )
   })
 
+  test('fails, saying so, when the time budget leaves points unexplored', async ({ services }) => {
+    const text = await failure(
+      expect(placeOrder).toSurviveEveryFault({ service: services.postgres(), check: check(), within: 1 }),
+    )
+    expect(text).toMatch(/^only 0 points of 16 explored: the time budget ran out$/m)
+    expect(text).toMatch(
+      /^0 points explored \(0 failed, 0 ok, 0 indeterminate, 0 not reached\), 16 left unexplored/m,
+    )
+    expect(text).toMatch(/^Hint: raise options.within/m)
+  })
+
   test('refuses an operation that is not a function, and options without a service', async ({ services }) => {
     await expect(
       expect('SELECT 1').toSurviveEveryFault({ service: services.postgres(), check: check() }),
