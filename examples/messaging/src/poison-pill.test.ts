@@ -74,7 +74,7 @@ test('the malformed message is dead-lettered after its delivery limit; all 1,000
     await expect.poll(() => worker.processed.size, { timeout: 30_000 }).toBe(GOOD)
     // The broker's evidence: it gave up on the delivery limit, after 1 + deliveryLimit deliveries.
     const dead = await rabbitmq.channel.get(DEAD_LETTERS, { noAck: true })
-    const deaths = (dead && dead.properties.headers?.['x-death']) as { reason: string }[] | undefined
+    const deaths = (dead === false ? [] : dead.properties.headers?.['x-death']) as { reason: string }[]
     expect(deaths?.[0]?.reason).toBe('delivery_limit')
     expect(worker.failures).toBeGreaterThanOrEqual(QUEUE.deliveryLimit + 1)
   })

@@ -54,3 +54,21 @@ export function publish(
     ),
   )
 }
+
+/**
+ * Moves every dead-lettered message back to the work queue (after an outage is over), each acknowledged in
+ * the DLQ only once the broker confirmed its copy. Returns how many it moved.
+ */
+export async function replayDeadLetters(channel: ConfirmChannel, { max = 10_000 } = {}): Promise<number> {
+  let moved = 0
+  for (; moved < max; moved++) {
+    const message = await channel.get(DEAD_LETTERS)
+    if (message === false) break
+    if (!(await publish(channel, message.content.toString(), { messageId: message.properties.messageId }))) {
+      channel.nack(message, false, true) // the work queue is full: leave it in the DLQ for the next replay
+      break
+    }
+    channel.ack(message)
+  }
+  return moved
+}
