@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LoadReport, type LoadReportJSON } from '@faultline/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { expectPageShowsRegions } from './matchers/docs-regions.test-support.js'
 import { loadReports } from './saved-reports.js'
 
 const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url))
@@ -134,5 +135,10 @@ describe('a suite sharded in two, judged as a whole', () => {
     expect(unsharded.tests).toEqual(sharded.tests)
     expect(unsharded.merged).toEqual(sharded.merged)
     expect([sharded.merged.count, sharded.merged.runs, sharded.merged.errors]).toEqual([120, 2, 3])
+  })
+
+  it('is what docs/scale.md shows', () => {
+    const verdictsFile = new URL('../fixtures/shards/verdicts/api.fixture.ts', import.meta.url).href
+    expectPageShowsRegions('docs/scale.md', verdictsFile, ['verdicts'])
   })
 })

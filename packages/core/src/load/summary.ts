@@ -51,11 +51,15 @@ export function formatSummary(report: LoadReport): string {
   const head = [`${report.model} model, ${report.source}`]
   if (report.target !== undefined) head.push(report.target)
   const seed = report.seed === undefined ? '' : `, seed ${report.seed}`
+  // A merged report: how many runs it holds, and their seeds when they differ.
+  const seeds =
+    report.seed === undefined && report.seeds.length > 0 ? `, seeds ${report.seeds.join(', ')}` : ''
+  const runs = report.runs > 1 ? `, ${report.runs} runs merged${seeds}` : ''
   const span =
     report.windowStartMs === 0
       ? `${formatSeconds(report.durationMs)} s`
       : `window ${formatSeconds(report.windowStartMs)}-${formatSeconds(report.windowStartMs + report.durationMs)} s`
-  const lines = [`${title} (${head.join(', ')}) ${span}${seed}`]
+  const lines = [`${title} (${head.join(', ')}) ${span}${seed}${runs}`]
   lines.push(`  ${outcomeLine(report)}`)
   lines.push(`  latency  ${latencyLine(report.latency)}`)
   const kinds = Object.entries(report.errorsByKind)
