@@ -173,7 +173,7 @@ try {
   const pairsMs = retried.durationMs - (singlesEnd - (performance.now() - retried.durationMs))
   const pairSearch = {
     transaction: 'the same, retried once on any error (a second connection)',
-    space: retried.combinations?.space,
+    pairs: retried.combinations?.pairs,
     explored: retried.combinations?.explored,
     failed: retried.combinations?.counts.failed,
     searchMs: round(pairsMs, 0),

@@ -26,6 +26,28 @@ async function placeOrderRetryingQuietly({ url }: { url: string }): Promise<void
   }
 }
 
+/** Tries the order up to `attempts` times on any error, then gives up without a word. */
+const retryingQuietly =
+  (attempts: number) =>
+  async ({ url }: { url: string }): Promise<void> => {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const client = new pg.Client({ connectionString: url })
+      client.on('error', () => {})
+      try {
+        await client.connect()
+        await client.query('BEGIN')
+        await client.query("INSERT INTO orders (id, customer) VALUES ('o-1', 'ada')")
+        await client.query("INSERT INTO order_items (order_id, sku, qty) VALUES ('o-1', 'tea', 2)")
+        await client.query('COMMIT')
+        return
+      } catch {
+        // retried; the last failure is swallowed
+      } finally {
+        await client.end().catch(() => {})
+      }
+    }
+  }
+
 /** The fix: the same retry, and its last failure reaches the caller. */
 async function placeOrderRetrying({ url }: { url: string }): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -125,5 +147,42 @@ describe('.toSurviveEveryFault with combinations', () => {
     expect(text).toMatch(
       /^pairs of faults: \d+ of \d+ run .*; the time budget \(combinations.within\) cut the search short$/m,
     )
+  })
+
+  test('schedules of three faults: a retry that gives up quietly after its third attempt', async ({
+    services,
+  }) => {
+    const text = await failure(
+      expect(retryingQuietly(3)).toSurviveEveryFault({
+        service: services.postgres(),
+        check: check(),
+        combinations: { size: 3, runs: 60 },
+        seed: 5,
+      }),
+    )
+    const lines = text.split('\n')
+    expect(lines[0]).toBe(
+      "expect(operation).toSurviveEveryFault({ faults: ['cut', 'inFlight'], combinations: { size: 3 } })",
+    )
+    expect(lines[2]).toMatch(
+      /^atomicity broken by 3 faults: cut before `startup` \(message 1 of 8\) reached the server, then in that run cut before `startup` \(message 2 of \d+\) reached the server, then in that run cut before `startup` \(message 3 of \d+\) reached the server$/,
+    )
+    expect(lines[3]).toMatch(/^found nothing, although the operation resolved/)
+    expect(lines[6]).toMatch(
+      /^schedules of 2 to 3 faults: \d+ run \(of \d+ pairs and the longer schedules their runs lead to; sampled by fast-check, seed 5: [1-9]\d* failed, [1-9]\d* ok, .*\), shrunk \d+ times? to this schedule$/,
+    )
+    expect(lines).toContain(
+      "replay it alone: { replay: 'cut@startup#1+cut@startup#2+cut@startup#3', seed: 5 }",
+    )
+    const replayed = await failure(
+      expect(retryingQuietly(3)).toSurviveEveryFault({
+        service: services.postgres(),
+        check: check(),
+        replay: 'cut@startup#1+cut@startup#2+cut@startup#3',
+        seed: 5,
+      }),
+    )
+    expect(replayed).toMatch(/^atomicity broken by 3 faults: cut before `startup` \(message 1 of 8\)/m)
+    expect(replayed).toMatch(/^schedules of 2 to 3 faults: 1 run .*: 1 failed/m)
   })
 })

@@ -20,7 +20,7 @@ test('toSurviveEveryFault is declared, async, with typed options', async () => {
       check: noMessageLost({ queues: ['orders'] }),
       faults: ['cut', 'inFlight', 'reset', 'delay'],
       delay: 500,
-      combinations: { runs: 20, within: 10_000 },
+      combinations: { size: 3, runs: 20, within: 10_000 },
       replay: 'cut@Q#2',
       seed: 42,
     }),

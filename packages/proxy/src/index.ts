@@ -17,10 +17,10 @@ export {
   explore,
   exploreFaultKinds,
   type JudgedRun,
-  type PairResult,
   type PointOutcome,
   type PointResult,
   parsePointId,
+  type ScheduleResult,
 } from './explore/index.js'
 export { ProxyFault } from './fault.js'
 export type { ProxyStats } from './listener.js'

@@ -14,10 +14,10 @@ import { type ProtocolName, protocolNames } from '../protocols/types.js'
 import {
   type CombinationOptions,
   type CombinationsResult,
-  type FirstPoint,
-  type PairResult,
-  pairId,
-  searchPairs,
+  type ScheduleResult,
+  type ScheduleRun,
+  scheduleId,
+  searchSchedules,
   skippedCombinations,
 } from './combinations.js'
 import {
@@ -94,14 +94,14 @@ export interface ExploreOptions<S extends ExploreState = ExploreState> extends T
   /** The budget of the whole exploration, in ms; points past it are counted unexplored. Default 120 000. */
   within?: number
   /**
-   * Run only this point (an id from a result, e.g. `inFlight@Q#3`) or pair (`cut@Q#2+cut@Q#6`), after the
-   * recording run.
+   * Run only this point (an id from a result, e.g. `inFlight@Q#3`) or schedule (`cut@Q#2+cut@Q#6`), after
+   * the recording run.
    */
   replay?: string
   /**
-   * When every single point holds, search pairs of faults too (a first fault, then a second at a message
-   * its run sent later: a retry, a compensation), sampled and shrunk by fast-check from `seed`. `true` for
-   * the defaults (50 pairs, 60 s).
+   * When every single point holds, search schedules of several faults too (a first fault, then a second at
+   * a message its run sent later — a retry, a compensation — and so on up to `size`), sampled and shrunk by
+   * fast-check from `seed`. `true` for the defaults (pairs, 50 samples, 60 s).
    */
   combinations?: boolean | CombinationOptions
   /** The protocol to frame, when the state's URL scheme does not say (`postgres`, `redis`, `amqp`). */
@@ -156,7 +156,7 @@ export interface ExploreResult {
   readonly property: string | undefined
   /** The point replayed alone, when `replay` was given. */
   readonly replay: string | undefined
-  /** The search over pairs of faults, when `combinations` asked for it (or a pair was replayed). */
+  /** The search over schedules of faults, when `combinations` asked for it (or a schedule was replayed). */
   readonly combinations: CombinationsResult | undefined
   readonly durationMs: number
 }
@@ -312,11 +312,11 @@ async function exploreWith<S extends ExploreState>(
     total: of,
   })
 
-  const pair = replay?.includes('+') === true
+  const schedule = replay?.includes('+') === true
   const points =
     replay === undefined
       ? allPoints(clean.messages, faults)
-      : pair
+      : schedule
         ? []
         : [replayPoint(replay, clean.messages)]
   const results: PointResult[] = []
@@ -349,51 +349,46 @@ async function exploreWith<S extends ExploreState>(
     unexplored,
   }
 
-  // A pair: the first fault, then a second at a message of the first's run.
-  const runPair = async (
-    first: FirstPoint,
-    second: FaultAt,
-    message: ExploredMessage,
-  ): Promise<PairResult> => {
-    const secondPoint = asPoint({ ...second, message }, first.total)
-    const ran = await runFaults([first.at, second], first.point)
+  // A schedule: the faults in order, each point as the run before it saw its message.
+  const runSchedule = async (
+    at: readonly FaultAt[],
+    points: readonly ExplorePoint[],
+  ): Promise<ScheduleRun> => {
+    const ran = await runFaults(at, points[0]!)
     return {
-      id: pairId(first.at, second),
-      points: [first.point, secondPoint],
-      outcome: ran.outcome,
-      finding: ran.finding,
-      error: ran.error,
-      seed: ran.seed,
+      result: {
+        id: scheduleId(at),
+        points,
+        outcome: ran.outcome,
+        finding: ran.finding,
+        error: ran.error,
+        seed: ran.seed,
+      },
+      messages: ran.facts.messages,
     }
   }
-  let pairs: CombinationsResult | undefined
-  if (pair) {
-    pairs = await replayPair(replay!, clean.messages, asPoint, runPair, runFaults)
+  let schedules: CombinationsResult | undefined
+  if (replay?.includes('+') === true) {
+    schedules = await replaySchedule(replay, clean.messages, asPoint, runSchedule)
   } else if (combinations !== undefined && replay === undefined) {
     const singleFailed = counts.failed + counts.indeterminate + counts.unexplored > 0
-    pairs = singleFailed
-      ? skippedCombinations('single faults already break it, or were not all explored')
-      : await searchPairs(
+    schedules = singleFailed
+      ? skippedCombinations(combinations.size, 'single faults already break it, or were not all explored')
+      : await searchSchedules(
           results
             .filter((r) => r.outcome === 'ok')
-            .map((r) => {
-              const hit = r.messages.findIndex(
-                (m) => m.kind === r.point.message.kind && m.occurrence === r.point.message.occurrence,
-              )
-              return {
-                point: r.point,
-                at: {
-                  fault: r.point.fault,
-                  kind: r.point.message.kind,
-                  occurrence: r.point.message.occurrence,
-                },
-                later: r.messages.slice(hit + 1),
-                total: r.messages.length,
-              }
-            }),
+            .map((r) => ({
+              point: r.point,
+              at: {
+                fault: r.point.fault,
+                kind: r.point.message.kind,
+                occurrence: r.point.message.occurrence,
+              },
+              messages: r.messages,
+            })),
           faults,
           { ...combinations, seed },
-          runPair,
+          runSchedule,
         )
   }
   return {
@@ -407,40 +402,40 @@ async function exploreWith<S extends ExploreState>(
     seed,
     property: check.name,
     replay,
-    combinations: pairs,
+    combinations: schedules,
     durationMs: performance.now() - started,
   }
 }
 
-// Replays one pair alone: its first point as the recording saw it; its second as the pair's run saw it.
-async function replayPair(
+// Replays one schedule alone: its first point as the recording saw it, the others as the run saw them.
+async function replaySchedule(
   id: string,
   messages: readonly ExploredMessage[],
   asPoint: (at: PlannedPoint, of?: number) => ExplorePoint,
-  runPair: (first: FirstPoint, second: FaultAt, message: ExploredMessage) => Promise<PairResult>,
-  runFaults: (at: readonly FaultAt[], point: ExplorePoint) => Promise<{ facts: RunFacts<ExploreState> }>,
+  runSchedule: (at: readonly FaultAt[], points: readonly ExplorePoint[]) => Promise<ScheduleRun>,
 ): Promise<CombinationsResult> {
-  const [a, b] = id.split('+') as [string, string]
-  const first = replayPoint(a, messages)
-  const second = replayPoint(b, [])
-  // The first point's run says what the second message is, and how long that run is.
-  const alone = await runFaults([first], asPoint(first))
-  const message =
-    alone.facts.messages.find((m) => m.kind === second.kind && m.occurrence === second.occurrence) ??
-    second.message
-  const result = await runPair(
-    { point: asPoint(first), at: first, later: [], total: alone.facts.messages.length },
-    second,
-    message,
-  )
+  const planned = id.split('+').map((part, i) => replayPoint(part, i === 0 ? messages : []))
+  const first = asPoint(planned[0]!)
+  const ran = await runSchedule(planned, [first, ...planned.slice(1).map((p) => asPoint(p))])
+  // The run says which message each later fault met, and how long it was.
+  const points = ran.result.points.map((point, i) => {
+    if (i === 0) return point
+    const met = ran.messages.find(
+      (m) => m.kind === point.message.kind && m.occurrence === point.message.occurrence,
+    )
+    return met === undefined ? point : { ...point, message: met, total: ran.messages.length }
+  })
+  const result: ScheduleResult = { ...ran.result, points }
+  const one = (outcome: PointOutcome) => (result.outcome === outcome ? 1 : 0)
   return {
-    space: 1,
+    size: planned.length,
+    pairs: planned.length === 2 ? 1 : 0,
     explored: 1,
     counts: {
-      ok: result.outcome === 'ok' ? 1 : 0,
-      failed: result.outcome === 'failed' ? 1 : 0,
-      indeterminate: result.outcome === 'indeterminate' ? 1 : 0,
-      notReached: result.outcome === 'notReached' ? 1 : 0,
+      ok: one('ok'),
+      failed: one('failed'),
+      indeterminate: one('indeterminate'),
+      notReached: one('notReached'),
     },
     failure: result.outcome === 'failed' ? result : undefined,
     shrinks: 0,
@@ -506,7 +501,7 @@ function checkFaults(value: unknown): readonly ExploreFaultKind[] {
 
 function checkReplay(value: unknown): string {
   const parts = typeof value === 'string' ? value.split('+') : []
-  if (parts.length === 0 || parts.length > 2 || parts.some((part) => parsePointId(part) === undefined)) {
+  if (parts.length === 0 || parts.length > 4 || parts.some((part) => parsePointId(part) === undefined)) {
     throw new FaultlineArgumentError(
       'options.replay',
       `expected a point id from a result or a failure message, e.g. 'inFlight@Q#3' (or a pair, 'cut@Q#2+cut@Q#6'), got ${describeValue(value)}`,
@@ -522,11 +517,18 @@ function checkCombinations(value: unknown): Required<CombinationOptions> | undef
   if (typeof options !== 'object' || options === null) {
     throw new FaultlineArgumentError(
       'options.combinations',
-      `expected true or { runs, within }, got ${describeValue(value)}`,
+      `expected true or { size, runs, within }, got ${describeValue(value)}`,
       explore,
     )
   }
   return {
+    size: optionalNumber(
+      options.size,
+      'options.combinations.size',
+      { integer: true, min: 2, max: 4 },
+      2,
+      explore,
+    ),
     runs: optionalNumber(
       options.runs,
       'options.combinations.runs',

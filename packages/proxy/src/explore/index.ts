@@ -1,4 +1,4 @@
-export type { CombinationOptions, CombinationsResult, PairResult } from './combinations.js'
+export type { CombinationOptions, CombinationsResult, ScheduleResult } from './combinations.js'
 export {
   type ExploreCheck,
   type ExploreFinding,

@@ -4,6 +4,7 @@ import {
   describePoint,
   type ExploreOperation,
   type ExploreOptions,
+  type ExplorePoint,
   type ExploreResult,
   type ExploreState,
   explore,
@@ -56,17 +57,29 @@ function outcomeLines(found: { finding: string | undefined; error: string | unde
   ]
 }
 
-/** What the search over pairs covered: distinct pairs of the space, the budget, the shrinking. */
-function pairCoverage(pairs: CombinationsResult, seed: number): string {
-  if (pairs.skipped !== undefined) return `pairs of faults: not searched (${pairs.skipped})`
-  const { ok, failed, indeterminate, notReached } = pairs.counts
-  const share = pairs.space === 0 ? 0 : Math.round((pairs.explored / pairs.space) * 1000) / 10
+/** What the search over schedules covered: distinct schedules of the space, the budget, the shrinking. */
+function scheduleCoverage(schedules: CombinationsResult, seed: number): string {
+  const what = schedules.size === 2 ? 'pairs of faults' : `schedules of 2 to ${schedules.size} faults`
+  if (schedules.skipped !== undefined) return `${what}: not searched (${schedules.skipped})`
+  const { ok, failed, indeterminate, notReached } = schedules.counts
+  const share = schedules.pairs === 0 ? 0 : Math.round((schedules.explored / schedules.pairs) * 1000) / 10
+  const space =
+    schedules.size === 2
+      ? `${formatCount(schedules.explored)} of ${formatCount(schedules.pairs)} run (${share} % of the space, `
+      : `${formatCount(schedules.explored)} run (of ${formatCount(schedules.pairs)} pairs and the longer schedules their runs lead to; `
   return (
-    `pairs of faults: ${formatCount(pairs.explored)} of ${formatCount(pairs.space)} run (${share} % of the space, sampled by fast-check, seed ${seed}: ` +
+    `${what}: ${space}sampled by fast-check, seed ${seed}: ` +
     `${formatCount(failed)} failed, ${formatCount(ok)} ok, ${formatCount(indeterminate)} indeterminate, ${formatCount(notReached)} not reached)` +
-    (pairs.failure !== undefined ? `, shrunk ${plural(pairs.shrinks, 'time')} to this pair` : '') +
-    (pairs.interrupted ? '; the time budget (combinations.within) cut the search short' : '')
+    (schedules.failure !== undefined
+      ? `, shrunk ${plural(schedules.shrinks, 'time')} to this ${schedules.failure.points.length === 2 ? 'pair' : 'schedule'}`
+      : '') +
+    (schedules.interrupted ? '; the time budget (combinations.within) cut the search short' : '')
   )
+}
+
+/** A schedule in words: each fault, the later ones as the run before them saw their message. */
+function describeSchedule(points: readonly ExplorePoint[], delay: number): string {
+  return points.map((p, i) => `${i === 0 ? '' : 'then in that run '}${describePoint(p, delay)}`).join(', ')
 }
 
 function hintsFor(result: ExploreResult, found: string | undefined): string[] {
@@ -158,16 +171,16 @@ export async function toSurviveEveryFault(
         : result.counts.unexplored > 0
           ? `only ${plural(result.points.length, 'point')} of ${formatCount(result.points.length + result.counts.unexplored)} explored: the time budget ran out`
           : pairFailure !== undefined
-            ? `${property} broken by 2 faults: ${describePoint(pairFailure.points[0], result.delay)}, then in that run ${describePoint(pairFailure.points[1], result.delay)}`
+            ? `${property} broken by ${pairFailure.points.length} faults: ${describeSchedule(pairFailure.points, result.delay)}`
             : (pairs?.counts.indeterminate ?? 0) > 0
-              ? `indeterminate: ${plural(pairs!.counts.indeterminate, 'pair')} of faults did not end within options.timeout`
+              ? `indeterminate: ${plural(pairs!.counts.indeterminate, 'schedule')} of faults did not end within options.timeout`
               : `every explored point held${result.property === undefined ? '' : ` ${result.property}`}`
   const failing = result.points.filter((p) => p.outcome === 'failed').map((p) => p.point.id)
   const shown = first ?? pairFailure
   const lines = [
     ...(shown !== undefined ? outcomeLines(shown) : []),
     ...(result.points.length > 0 || pairs === undefined ? [coverage(result)] : []),
-    ...(pairs !== undefined ? [pairCoverage(pairs, result.seed)] : []),
+    ...(pairs !== undefined ? [scheduleCoverage(pairs, result.seed)] : []),
     ...(failing.length > 1
       ? [`failing points: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? ', …' : ''}`]
       : []),
@@ -181,7 +194,9 @@ export async function toSurviveEveryFault(
   ]
   const asked = [
     `faults: [${result.faults.map((f) => `'${f}'`).join(', ')}]`,
-    ...(pairs !== undefined && result.replay === undefined ? ['combinations: true'] : []),
+    ...(pairs !== undefined && result.replay === undefined
+      ? [pairs.size === 2 ? 'combinations: true' : `combinations: { size: ${pairs.size} }`]
+      : []),
     ...(result.replay === undefined ? [] : [`replay: '${result.replay}'`]),
   ]
   return verdict(this, {
