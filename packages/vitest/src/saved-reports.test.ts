@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LoadRecorder, type LoadReport } from '@faultline/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadReports, saveReport } from './saved-reports.js'
 
 function run(seed: number): LoadReport {
@@ -38,6 +38,18 @@ describe('saveReport and loadReports', () => {
     expect(loaded.map((r) => r.toJSON())).toEqual([run(1).toJSON(), run(2).toJSON()])
     expect(loaded[0]?.window(0, 500).count).toBe(run(1).window(0, 500).count)
     expect(loadReports('checkout', { dir }).map((r) => r.seed)).toEqual([3])
+  })
+
+  describe('in a hook', () => {
+    let path = ''
+    beforeAll(() => {
+      const hooks = mkdtempSync(join(tmpdir(), 'faultline-saved-'))
+      path = saveReport(run(4), 'search', { dir: hooks })
+      rmSync(hooks, { recursive: true, force: true })
+    })
+    it('names the file after the test file, so that a rerun overwrites it', () => {
+      expect(path).toMatch(/search\/packages_vitest_src_saved-reports\.test\.ts\/hooks-1\.json$/)
+    })
   })
 
   it('refuses to judge nothing, and names a file that is not a report', () => {

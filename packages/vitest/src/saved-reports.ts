@@ -12,7 +12,7 @@ import {
   LoadReport,
   type LoadReportJSON,
 } from '@faultline/core'
-import { expect } from 'vitest'
+import { expect, TestRunner } from 'vitest'
 import { sanitise } from './report/attach.js'
 
 /** Where `saveReport` writes and `loadReports` reads, relative to the directory Vitest runs in. */
@@ -40,13 +40,18 @@ function dirOf(name: string, options: SavedReportOptions | undefined): string {
 }
 
 // In a test, the file is named after the test, so that a rerun overwrites its own reports and two
-// shards never write the same file; outside one, after the machine and the process.
+// shards never write the same file; in a file's hooks, after the file; outside Vitest, after the machine
+// and the process.
 function fileOf(dir: string): string {
-  const { testPath, currentTestName } = expect.getState()
+  const test = TestRunner.getCurrentTest()
+  const file = test?.file.filepath ?? expect.getState().testPath
   const stem =
-    testPath === undefined || currentTestName === undefined
+    file === undefined
       ? join(`${sanitise(hostname())}-${process.pid}`, 'report')
-      : join(sanitise(relative(process.cwd(), testPath)), sanitise(currentTestName))
+      : join(
+          sanitise(relative(process.cwd(), file)),
+          sanitise(test ? (test.fullTestName ?? test.name) : 'hooks'),
+        )
   const key = join(dir, stem)
   const n = (saved.get(key) ?? 0) + 1
   saved.set(key, n)
