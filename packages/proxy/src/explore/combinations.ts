@@ -175,6 +175,10 @@ export async function searchSchedules(
     details.failed && details.counterexample !== null
       ? await walk(details.counterexample[0], true)
       : undefined
+  // A run that threw (a fresh state that could not be made, a proxy that could not start) is no verdict.
+  if (details.failed && failure === undefined) {
+    throw details.errorInstance ?? new Error('the search over schedules failed without a failing schedule')
+  }
   return {
     size: options.size,
     pairs,
