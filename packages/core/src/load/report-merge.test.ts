@@ -178,6 +178,9 @@ describe('LoadReport.merge', () => {
     expect(() => LoadReport.merge([a, run({ startedAt: 1000, model: 'open' })])).toThrowError(
       /^reports\[1\]: expected the model of reports\[0\] \("closed"\), got "open"/,
     )
+    expect(() => LoadReport.merge([a, run({ startedAt: 1000 }), a])).toThrowError(
+      "reports[2]: is reports[0] again: its calls would count twice; pass each run's report once",
+    )
     expect(() => LoadReport.merge([])).toThrowError(
       'reports: expected a non-empty array of LoadReports, got []',
     )

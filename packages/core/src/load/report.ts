@@ -363,6 +363,15 @@ function checkReports(reports: unknown, callee: Callee): LoadReport[] {
         callee,
       )
     }
+    // The same report twice would count its calls twice.
+    const first = reports.indexOf(report)
+    if (first !== i) {
+      throw new FaultlineArgumentError(
+        `reports[${i}]`,
+        `is reports[${first}] again: its calls would count twice; pass each run's report once`,
+        callee,
+      )
+    }
   })
   return reports as LoadReport[]
 }
