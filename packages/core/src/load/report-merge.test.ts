@@ -139,6 +139,27 @@ describe('LoadReport.merge', () => {
     expect(started.toJSON().faultImpact).toHaveLength(2)
   })
 
+  it("merges two shards' windows of one fault as the merged report's window of it", () => {
+    const timeline = new Timeline()
+    timeline.start('cache stopped', { at: 5_000_300 }).heal(5_001_700)
+    const shard = (slow: number) => {
+      const recorder = new LoadRecorder({ startedAt: 5_000_000, timeline, interval: 250, seed: 1 })
+      for (let i = 0; i < 300; i++) {
+        const down = i * 10 >= 300 && i * 10 < 1700
+        recorder.record({
+          startMs: i * 10,
+          latencyMs: down ? slow : 3,
+          ...(down && i % 3 ? { error: 'ECONNREFUSED' } : {}),
+        })
+      }
+      return recorder.finish(3000)
+    }
+    const [a, b] = [shard(50), shard(900)]
+    const windows = LoadReport.merge([a.during('cache stopped'), b.during('cache stopped')])
+    expect(numbers(windows)).toEqual(numbers(LoadReport.merge([a, b]).during('cache stopped')))
+    expect([windows.windowStartMs, windows.durationMs, windows.count]).toEqual([250, 1500, 300])
+  })
+
   it('re-buckets finer intervals into the widest exactly', () => {
     const fine = new LoadRecorder({ startedAt: 0, interval: 250 })
     const coarse = new LoadRecorder({ startedAt: 0, interval: 1000 })
