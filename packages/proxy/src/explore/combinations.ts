@@ -176,8 +176,9 @@ export async function searchSchedules(
       ? await walk(details.counterexample[0], true)
       : undefined
   // A run that threw (a fresh state that could not be made, a proxy that could not start) is no verdict.
-  if (details.failed && failure === undefined) {
-    throw details.errorInstance ?? new Error('the search over schedules failed without a failing schedule')
+  // (A search the budget interrupted before its first sample reports failed too, without an error.)
+  if (details.failed && failure === undefined && details.errorInstance instanceof Error) {
+    throw details.errorInstance
   }
   return {
     size: options.size,
