@@ -1,0 +1,25 @@
+import pg from 'pg'
+
+/** The hardened pool's settings: what the tests' bounds are computed from. */
+export const POOL = {
+  /** Connections the API holds at most: past them, requests wait for one (they queue in the pool). */
+  max: 4,
+  /** How long a request waits for a connection before it fails. */
+  connectionTimeout: 5_000,
+} as const
+
+/**
+ * The API's connection pool.
+ *
+ * - hardened: a few connections, and requests queue for one, so a burst costs latency, not connections:
+ *   the database's `max_connections` is shared by every instance of the service;
+ * - naive (the audit's): `max: 100`, sized to the traffic, so a burst opens a connection per request in
+ *   flight and a few instances exhaust the server.
+ */
+export function createPool(connectionString: string, { hardened }: { hardened: boolean }): pg.Pool {
+  const pool = hardened
+    ? new pg.Pool({ connectionString, max: POOL.max, connectionTimeoutMillis: POOL.connectionTimeout })
+    : new pg.Pool({ connectionString, max: 100 })
+  pool.on('error', () => {}) // an idle client lost its connection: the pool drops it and opens another
+  return pool
+}

@@ -1,0 +1,97 @@
+import { monitorPgConnections } from '@faultline/containers'
+import { exponentialRate, poissonArrivals } from '@faultline/core'
+import { httpLoad, startUpstream } from '@faultline/http'
+import {
+  expect,
+  type PostgresFixture,
+  type RabbitMQFixture,
+  type RedisFixture,
+  test,
+} from '@faultline/vitest'
+import pg from 'pg'
+import { startApi } from './api.js'
+import { createPool, POOL } from './db.js'
+import { hardenedLlmClient, LLM, naiveLlmClient } from './llm.js'
+import { declareQueues } from './queues.js'
+import { startWorker } from './worker.js'
+
+// Scenario 1, thundering herd: arrivals grow exponentially (10,000 in 30 s in the audit; here from 10 to
+// 300 a second over 3 s, about 250 Poisson arrivals, seeded) at the API, while the worker answers each
+// message through the LLM. The database must see a bounded number of connections (requests queue in the
+// pool), callers their SLO, and the LLM at most one call per message plus its retries.
+
+const WORKER_CONNECTIONS = 2
+const answer = { choices: [{ message: { content: 'noted' } }] }
+
+async function herd(
+  {
+    postgres,
+    rabbitmq,
+    redis,
+  }: { postgres: PostgresFixture; rabbitmq: RabbitMQFixture; redis: RedisFixture },
+  connections: { stop(): Promise<unknown> },
+  hardened: boolean,
+) {
+  await using llm = await startUpstream({ kind: 'ok', body: answer, delay: 20 }, { name: 'llm' })
+  await declareQueues(rabbitmq.channel, { hardened })
+  const pool = createPool(postgres.url, { hardened })
+  const workerPool = new pg.Pool({ connectionString: postgres.url, max: WORKER_CONNECTIONS })
+  const llmClient = hardened ? hardenedLlmClient(llm.url) : naiveLlmClient(llm.url)
+  const worker = await startWorker(await rabbitmq.connection.createChannel(), workerPool, llmClient)
+  try {
+    await using api = await startApi({
+      pool,
+      cache: redis.client,
+      channel: await rabbitmq.connection.createConfirmChannel(),
+      hardened,
+    })
+    const report = await httpLoad({
+      url: `${api.url}/messages`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' },
+      body: JSON.stringify({ text: 'hello' }),
+      rate: poissonArrivals(exponentialRate(10, 300, 3_000)),
+      seed: 7,
+      timeout: 2 * POOL.connectionTimeout, // longer than any wait the pool allows: its errors, not ours
+      name: 'herd',
+    })
+    await expect.poll(() => worker.processed.size, { timeout: 30_000 }).toBe(report.ok) // all answered
+    return { report, monitor: await connections.stop(), llmCalls: llm.count, llm }
+  } finally {
+    await worker.stop()
+    await Promise.all([pool.end(), workerPool.end()])
+  }
+}
+
+test('a herd queues for the pool: bounded connections, the SLO met, one LLM call per message', async ({
+  postgres,
+  rabbitmq,
+  redis,
+  services,
+}) => {
+  const connections = monitorPgConnections(services.postgres(), { database: postgres.database, interval: 20 })
+  const { report, monitor, llm } = await herd({ postgres, rabbitmq, redis }, connections, true)
+  console.log(report.summary())
+  expect(monitor).toNeverExceed(POOL.max + WORKER_CONNECTIONS) // the pool was never exceeded: requests queued
+  // A request may wait for a connection up to the pool's timeout, and no longer: that is the budget.
+  expect(report).toMeetSLO({ p95: POOL.connectionTimeout, errorRate: 0.01 })
+  expect(llm).toHaveReceivedAtMost(report.ok * (1 + LLM.retries)) // no retry storm
+})
+
+test('the naive pool opens a connection per request in flight: toNeverExceed says how many', async ({
+  postgres,
+  rabbitmq,
+  redis,
+  services,
+}) => {
+  const connections = monitorPgConnections(services.postgres(), { database: postgres.database, interval: 20 })
+  const { monitor } = await herd({ postgres, rabbitmq, redis }, connections, false)
+  let message = ''
+  try {
+    expect(monitor).toNeverExceed(POOL.max + WORKER_CONNECTIONS)
+  } catch (error) {
+    message = (error as Error).message
+  }
+  console.log(message) // what a user of the naive pool would see
+  expect(message).toMatch(/postgres connections to \S+ peaked at \d+ connections > 6 connections/)
+})
