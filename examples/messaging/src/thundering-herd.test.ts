@@ -12,7 +12,7 @@ import pg from 'pg'
 import { startApi } from './api.js'
 import { createPool, POOL } from './db.js'
 import { hardenedLlmClient, LLM, naiveLlmClient } from './llm.js'
-import { declareQueues } from './queues.js'
+import { DEAD_LETTERS, declareQueues, publish } from './queues.js'
 import { startWorker } from './worker.js'
 
 // Scenario 1, thundering herd: arrivals grow exponentially (10,000 in 30 s in the audit; here from 10 to
@@ -94,4 +94,54 @@ test('the naive pool opens a connection per request in flight: toNeverExceed say
   }
   console.log(message) // what a user of the naive pool would see
   expect(message).toMatch(/postgres connections to \S+ peaked at \d+ connections > 6 connections/)
+})
+
+// The same property when the LLM fails: 50 messages queued while it answers 503 to everything. The hardened
+// worker retries once, the breaker stops the calls, and the broker dead-letters each message after its
+// delivery limit; the naive one retries 3 times per delivery, and its queue redelivers forever.
+async function llmDownWith50Queued(rabbitmq: RabbitMQFixture, postgres: PostgresFixture, hardened: boolean) {
+  const llm = await startUpstream({ kind: 'status', status: 503 }, { name: 'llm' })
+  await declareQueues(rabbitmq.channel, { hardened })
+  const db = new pg.Pool({ connectionString: postgres.url, max: WORKER_CONNECTIONS })
+  const client = hardened ? hardenedLlmClient(llm.url) : naiveLlmClient(llm.url)
+  const worker = await startWorker(await rabbitmq.connection.createChannel(), db, client)
+  const producer = await rabbitmq.connection.createConfirmChannel()
+  for (let id = 1; id <= 50; id++)
+    expect(await publish(producer, JSON.stringify({ id, tenantId: 'acme', body: `m${id}` }))).toBe(true)
+  return {
+    llm,
+    async [Symbol.asyncDispose]() {
+      await worker.stop()
+      await db.end()
+      await llm.close()
+    },
+  }
+}
+
+test('with the LLM down, the calls stay within one retry per message: no retry storm', async ({
+  rabbitmq,
+  postgres,
+}) => {
+  await using run = await llmDownWith50Queued(rabbitmq, postgres, true)
+  await expect
+    .poll(async () => (await rabbitmq.channel.checkQueue(DEAD_LETTERS)).messageCount, { timeout: 30_000 })
+    .toBe(50) // every message given up on, after its delivery limit
+  expect(run.llm).toHaveReceivedAtMost(50 * (1 + LLM.retries))
+})
+
+test('the naive worker retries every delivery 3 times, forever: toHaveReceivedAtMost says how many', async ({
+  rabbitmq,
+  postgres,
+}) => {
+  await using run = await llmDownWith50Queued(rabbitmq, postgres, false)
+  await expect.poll(() => run.llm.count, { timeout: 30_000 }).toBeGreaterThan(50 * (1 + LLM.retries))
+  let message = ''
+  try {
+    expect(run.llm).toHaveReceivedAtMost(50 * (1 + LLM.retries))
+  } catch (error) {
+    message = (error as Error).message
+  }
+  console.log(message) // what a user of the naive worker would see
+  expect(message).toMatch(/llm received [\d,]+ requests > 100/)
+  expect(message).toContain('Hint: a retry storm?')
 })
