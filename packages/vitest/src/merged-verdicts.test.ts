@@ -2,18 +2,24 @@ import { isFaultlineError, LoadReport, type MergeAlign } from '@faultline/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { arbitraryShards, recordShards } from '../../core/src/load/merge.test-support.js'
-import { faultlineMatchers } from './matchers/index.js'
+import { faultlineMatchers, formatWindow } from './matchers/index.js'
 
 expect.extend(faultlineMatchers)
 
-/** What an assertion did: passed, failed with its message, or refused (too few samples) with it. */
-function outcome(assert: () => void): string {
+/**
+ * What an assertion on `report` did: passed, failed with its message, or refused (too few samples) with
+ * it. The message's window is kept, not what follows it: one run's seed, or a merged report's runs and
+ * seeds, which differ between the merged report and the one report of all its samples by design.
+ */
+function outcome(report: LoadReport, assert: () => void): string {
   try {
     assert()
     return 'passed'
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    return `${isFaultlineError(error) ? error.code : 'failed'}: ${message}`
+    const window = formatWindow(report)
+    const normalized = message.replaceAll(window, window.replace(/, (seed|\d+ runs merged).*$/, ''))
+    return `${isFaultlineError(error) ? error.code : 'failed'}: ${normalized}`
   }
 }
 
@@ -40,14 +46,16 @@ function verdicts(report: LoadReport, l: Limits): string[] {
   const slo = { p95: l.latency, p99: l.latency * 2, errorRate: l.errorRate, throughput: l.throughput, ...min }
   const judged = [report, ...report.tags.map((tag) => report.tag(tag))]
   return judged.flatMap((r) => [
-    outcome(() => expect(r).toHavePercentileBelow(l.percentile, l.latency, options)),
-    outcome(() => expect(r).not.toHavePercentileBelow(l.percentile, l.latency, options)),
-    outcome(() => expect(r).toHaveP95Below(l.latency, options)),
-    outcome(() => expect(r).toHaveErrorRateBelow(l.errorRate, options)),
-    outcome(() => expect(r).not.toHaveErrorRateBelow(l.errorRate, options)),
-    outcome(() => expect(r).toHaveThroughputAtLeast(l.throughput)),
-    outcome(() => expect(r).toMeetSLO(slo)),
-    outcome(() => expect(r).toMeetSLO({ p50: l.latency / 2, mean: l.latency, max: l.latency * 3, ...min })),
+    outcome(r, () => expect(r).toHavePercentileBelow(l.percentile, l.latency, options)),
+    outcome(r, () => expect(r).not.toHavePercentileBelow(l.percentile, l.latency, options)),
+    outcome(r, () => expect(r).toHaveP95Below(l.latency, options)),
+    outcome(r, () => expect(r).toHaveErrorRateBelow(l.errorRate, options)),
+    outcome(r, () => expect(r).not.toHaveErrorRateBelow(l.errorRate, options)),
+    outcome(r, () => expect(r).toHaveThroughputAtLeast(l.throughput)),
+    outcome(r, () => expect(r).toMeetSLO(slo)),
+    outcome(r, () =>
+      expect(r).toMeetSLO({ p50: l.latency / 2, mean: l.latency, max: l.latency * 3, ...min }),
+    ),
   ])
 }
 
@@ -60,8 +68,11 @@ describe('matchers on merged reports', () => {
           const { reports, whole } = recordShards(shards, align, 42)
           const merged = LoadReport.merge(reports, { align })
           const onWhole = verdicts(whole, l)
-          // Same verdict, same message (numbers, floors, window, seed, hints): every line of it.
+          // Same verdict, same message (numbers, floors, window, hints): every line of it.
           expect(verdicts(merged, l)).toEqual(onWhole)
+          // Where the one report names its seed, the merged one names its runs and their seeds.
+          if (reports.length > 1)
+            expect(formatWindow(merged)).toContain(`${reports.length} runs merged, seeds`)
           // And after a round trip through JSON, as a shard's saved report comes back.
           expect(verdicts(LoadReport.fromJSON(JSON.parse(JSON.stringify(merged))), l)).toEqual(onWhole)
           judged += onWhole.filter((v) => v === 'passed' || v.startsWith('failed')).length

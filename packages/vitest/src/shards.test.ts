@@ -126,7 +126,7 @@ describe('a suite sharded in two, judged as a whole', () => {
     // Judged over all 120 requests of both shards (alone, each shard had 60: too few for p99).
     expect(sharded.tests[2]?.failure[0]).toContain(
       [
-        '1 of 2 SLO lines breached over 120 requests (window 0.0-1.5 s, seed 7):',
+        '1 of 2 SLO lines breached over 120 requests (window 0.0-1.5 s, 2 runs merged, seeds 7):',
         '  ✓ p95 150 ms <= 160 ms (120 samples, floor 20)',
         '  ✗ error rate 2.5 % > 1 % (3 errors in 120, floor 100)',
       ].join('\n'),

@@ -143,13 +143,18 @@ export function formatSamples(report: LoadReport, count: number = report.count, 
 }
 
 /**
- * The window and seed of a report, e.g. `window 0.0-10.0 s, seed 42`.
+ * The window and seed of a report, e.g. `window 0.0-10.0 s, seed 42`; of a merged report, how many runs
+ * and every seed: `window 0.0-10.0 s, 3 runs merged, seeds 1, 2, 3`.
  *
  * @example
  * formatWindow(report) // 'window 0.0-10.0 s, seed 42'
  */
 export function formatWindow(report: LoadReport): string {
   const window = `window ${formatSeconds(report.windowStartMs)}-${formatSeconds(report.windowStartMs + report.durationMs)} s`
+  if (report.runs > 1) {
+    const seeds = report.seeds.length === 0 ? '' : `, seeds ${report.seeds.join(', ')}`
+    return `${window}, ${report.runs} runs merged${seeds}`
+  }
   return report.seed === undefined ? window : `${window}, seed ${report.seed}`
 }
 
