@@ -1,5 +1,5 @@
 import { monitorQueueDepth } from '@faultline/containers'
-import { History, type LoadReport, load } from '@faultline/core'
+import { History, type LoadReport, load, type Monitor } from '@faultline/core'
 import {
   expect,
   type PostgresFixture,
@@ -37,7 +37,7 @@ async function floodWithWorkersStopped(
     rabbitmq,
     redis,
   }: { postgres: PostgresFixture; rabbitmq: RabbitMQFixture; redis: RedisFixture },
-  depth: { stop(): Promise<unknown> },
+  depth: Monitor,
   hardened: boolean,
 ) {
   await declareQueues(rabbitmq.channel, { hardened })
@@ -77,6 +77,7 @@ async function floodWithWorkersStopped(
   return { report, history, monitor, queued: await drain(rabbitmq.channel), api }
 }
 
+// #region back-pressure-test
 test('with the workers stopped, the queue stays bounded, the API answers 503 at once, nothing acknowledged is lost', async ({
   postgres,
   rabbitmq,
@@ -97,10 +98,12 @@ test('with the workers stopped, the queue stays bounded, the API answers 503 at 
   expect(history).toHaveNoLostWrites(queued) // every 202 is in the queue
   expect(history).toHaveNoDuplicates(queued)
 })
+// #endregion back-pressure-test
 
 // The naive API publishes without confirms into a queue without a bound: it answers 202 to everything, and
 // the queue grows for as long as the workers are gone (until the broker's memory alarm blocks every
 // publisher, and the API with it).
+// #region back-pressure-naive
 test('the naive queue grows without bound: toNeverExceed says by how much', async ({
   postgres,
   rabbitmq,
@@ -118,3 +121,4 @@ test('the naive queue grows without bound: toNeverExceed says by how much', asyn
   console.log(message) // what a user of the naive queue would see
   expect(message).toMatch(/peaked at \d+ messages > 210 messages/)
 })
+// #endregion back-pressure-naive

@@ -13,6 +13,7 @@ const answer = { choices: [{ message: { content: 'hello back' } }] }
 const WORKERS = 10 // calls in flight at once: the worker's prefetch
 const failFast = LLM.timeout * 1.5 // a call gives up at its timeout; half of it again for a loaded machine
 
+// #region black-hole-test
 test('calls fail within the timeout, the breaker opens and stops calling, and closes after the heal', async () => {
   await using llm = await startUpstream({ kind: 'ok', body: answer }, { name: 'llm' })
   const client = hardenedLlmClient(llm.url)
@@ -33,6 +34,7 @@ test('calls fail within the timeout, the breaker opens and stops calling, and cl
   expect(llm).toHaveReceivedAtMost(0, { during: breaker.windows('open') })
   expect(llm).toHaveReceivedAtMost(WORKERS + 1) // the black-holed calls and the probe: no retry storm
 })
+// #endregion black-hole-test
 
 test('the worker keeps draining its queue while the LLM is a black hole, and answers again after', async ({
   rabbitmq,
@@ -73,6 +75,7 @@ test('the worker keeps draining its queue while the LLM is a black hole, and ans
 
 // The naive client the audit found has no timeout: each worker's call waits for an answer that never comes,
 // and every worker ends up holding one. The matcher gives up at its deadline and aborts the calls' signals.
+// #region black-hole-naive
 test('without a timeout, every worker hangs on the black hole: toFailFastWithin says so', async () => {
   await using llm = await startUpstream({ kind: 'blackHole' }, { name: 'llm' })
   const client = naiveLlmClient(llm.url)
@@ -90,3 +93,4 @@ test('without a timeout, every worker hangs on the black hole: toFailFastWithin 
   )
   expect(message).toContain('Hint: the call hangs: give it a timeout shorter than 3,000 ms')
 })
+// #endregion black-hole-naive

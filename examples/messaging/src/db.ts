@@ -8,6 +8,7 @@ export const POOL = {
   connectionTimeout: 5_000,
 } as const
 
+// #region create-pool
 /**
  * The API's connection pool.
  *
@@ -23,3 +24,4 @@ export function createPool(connectionString: string, { hardened }: { hardened: b
   pool.on('error', () => {}) // an idle client lost its connection: the pool drops it and opens another
   return pool
 }
+// #endregion create-pool

@@ -53,6 +53,7 @@ async function post(baseUrl: string, prompt: string, signal?: AbortSignal): Prom
   return body.choices?.[0]?.message?.content ?? ''
 }
 
+// #region naive-llm
 /**
  * The naive client the audit found: no timeout, so a black-holed upstream holds the caller forever, and
  * three immediate retries of any error, so an outage multiplies the upstream's load by four.
@@ -70,7 +71,9 @@ export function naiveLlmClient(baseUrl: string): LlmClient {
     },
   }
 }
+// #endregion naive-llm
 
+// #region hardened-llm
 /**
  * The hardened client: a timeout per call, one retry of a 5xx or 429 with backoff (never through an open
  * breaker), and a breaker that opens after 3 failures in a row and probes again after 1 s (cockatiel).
@@ -95,3 +98,4 @@ export function hardenedLlmClient(baseUrl: string): LlmClient {
     complete: (prompt, signal) => policy.execute(({ signal: inner }) => post(baseUrl, prompt, inner), signal),
   }
 }
+// #endregion hardened-llm

@@ -61,6 +61,7 @@ async function withWorker(
   }
 }
 
+// #region poison-test
 test('the malformed message is dead-lettered after its delivery limit; all 1,000 good ones are answered', async ({
   rabbitmq,
   postgres,
@@ -81,9 +82,11 @@ test('the malformed message is dead-lettered after its delivery limit; all 1,000
   const { rows } = await postgres.client.query('SELECT count(*)::int AS n FROM replies')
   expect(rows[0].n).toBe(GOOD) // stored once each
 })
+// #endregion poison-test
 
 // The naive queue the audit found: the worker requeues what it cannot handle, and nothing counts the
 // deliveries, so the malformed message comes back forever (and costs a delivery each time).
+// #region poison-naive
 test('on the naive queue the malformed message never reaches the DLQ: toDeadLetter says so', async ({
   rabbitmq,
   postgres,
@@ -108,3 +111,4 @@ test('on the naive queue the malformed message never reaches the DLQ: toDeadLett
     expect(message).toContain('Hint: dead-lettering needs x-dead-letter-exchange')
   })
 })
+// #endregion poison-naive

@@ -11,6 +11,7 @@ export const QUEUE = {
   maxLength: 200,
 } as const
 
+// #region declare-queues
 /**
  * Declares the work queue.
  *
@@ -38,7 +39,9 @@ export async function declareQueues(channel: Channel, { hardened }: { hardened: 
     },
   })
 }
+// #endregion declare-queues
 
+// #region publish
 /**
  * Publishes one persistent message and waits for the broker's answer: true when it took the message, false
  * when it refused it (the hardened queue is full). Only a confirmed message may be acknowledged to a caller.
@@ -54,6 +57,7 @@ export function publish(
     ),
   )
 }
+// #endregion publish
 
 /**
  * Moves every dead-lettered message back to the work queue (after an outage is over), each acknowledged in

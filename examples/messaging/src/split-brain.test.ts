@@ -13,6 +13,7 @@ const tables = ['messages', 'tenant_usage']
 const hello = (client: pg.Client, hardened: boolean) =>
   saveMessage(client, { tenantId: 'acme', body: 'hello', idempotencyKey: 'k-1' }, { hardened })
 
+// #region atomic-test
 test('a message and its usage count are all or nothing, wherever the connection is cut', async ({
   services,
 }) => {
@@ -23,8 +24,10 @@ test('a message and its usage count are all or nothing, wherever the connection 
   await expect(save).toBeAtomicUnderDisconnect({ service, cut: 'commit', tables })
   await expect(save).toBeAtomicUnderDisconnect({ service, cut: 'in-flight-commit', tables })
 })
+// #endregion atomic-test
 
 // The naive form sends no BEGIN: its first statement is the INSERT, committed on its own.
+// #region atomic-naive
 test('in autocommit, a cut between the two statements leaves a message nobody is billed for', async ({
   services,
 }) => {
@@ -46,6 +49,7 @@ test('in autocommit, a cut between the two statements leaves a message nobody is
   )
   expect(message).toContain('missing: tenant_usage tenant_id=acme: messages 0 -> 1 (found 0)')
 })
+// #endregion atomic-naive
 
 const QUERY_TIMEOUT = 200 // the pool gives up on a query, or on a connection, after this long
 const PARTITION = 10 * QUERY_TIMEOUT
@@ -118,6 +122,7 @@ async function sendThroughSplitBrain(postgres: PostgresFixture, hardened: boolea
   return { history, bodies: rows.map((r) => r.body), billed: usage.rows[0]!.messages, errorsInPartition }
 }
 
+// #region retry-test
 test('through a lost COMMIT answer and a partition, every message is stored once and billed once', async ({
   postgres,
 }) => {
@@ -127,7 +132,9 @@ test('through a lost COMMIT answer and a partition, every message is stored once
   expect(history).toHaveNoDuplicates(bodies)
   expect(billed).toBe(bodies.length)
 })
+// #endregion retry-test
 
+// #region retry-naive
 test('without the idempotency key, the retry after the lost answer stores the message twice', async ({
   postgres,
 }) => {
@@ -143,3 +150,4 @@ test('without the idempotency key, the retry after the lost answer stores the me
   expect(message).toMatch(/values? read more than once: "m-\d+" x2/)
   expect(message).toContain('Hint: retries need an idempotency key')
 })
+// #endregion retry-naive

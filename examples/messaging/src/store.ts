@@ -8,6 +8,7 @@ export interface NewMessage {
   idempotencyKey?: string
 }
 
+// #region save-message
 /**
  * Stores a message and counts it in the tenant's usage; returns its id.
  *
@@ -56,6 +57,7 @@ export async function saveMessage(
     throw error
   }
 }
+// #endregion save-message
 
 /**
  * Checks a client out of the pool, stores the message, and gives the client back — or destroys it when the

@@ -1,5 +1,5 @@
 import { monitorPgConnections } from '@faultline/containers'
-import { exponentialRate, poissonArrivals } from '@faultline/core'
+import { exponentialRate, type Monitor, poissonArrivals } from '@faultline/core'
 import { httpLoad, startUpstream } from '@faultline/http'
 import {
   expect,
@@ -16,7 +16,7 @@ import { DEAD_LETTERS, declareQueues, publish } from './queues.js'
 import { startWorker } from './worker.js'
 
 // Scenario 1, thundering herd: arrivals grow exponentially (10,000 in 30 s in the audit; here from 10 to
-// 300 a second over 3 s, about 250 Poisson arrivals, seeded) at the API, while the worker answers each
+// 600 a second over 3 s, about 430 Poisson arrivals, seeded) at the API, while the worker answers each
 // message through the LLM. The database must see a bounded number of connections (requests queue in the
 // pool), callers their SLO, and the LLM at most one call per message plus its retries.
 
@@ -29,7 +29,7 @@ async function herd(
     rabbitmq,
     redis,
   }: { postgres: PostgresFixture; rabbitmq: RabbitMQFixture; redis: RedisFixture },
-  connections: { stop(): Promise<unknown> },
+  connections: Monitor,
   hardened: boolean,
 ) {
   await using llm = await startUpstream({ kind: 'ok', body: answer, delay: 20 }, { name: 'llm' })
@@ -50,7 +50,7 @@ async function herd(
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' },
       body: JSON.stringify({ text: 'hello' }),
-      rate: poissonArrivals(exponentialRate(10, 300, 3_000)),
+      rate: poissonArrivals(exponentialRate(10, 600, 3_000)),
       seed: 7,
       timeout: 2 * POOL.connectionTimeout, // longer than any wait the pool allows: its errors, not ours
       name: 'herd',
@@ -63,6 +63,7 @@ async function herd(
   }
 }
 
+// #region herd-test
 test('a herd queues for the pool: bounded connections, the SLO met, one LLM call per message', async ({
   postgres,
   rabbitmq,
@@ -77,7 +78,9 @@ test('a herd queues for the pool: bounded connections, the SLO met, one LLM call
   expect(report).toMeetSLO({ p95: POOL.connectionTimeout, errorRate: 0.01 })
   expect(llm).toHaveReceivedAtMost(report.ok * (1 + LLM.retries)) // no retry storm
 })
+// #endregion herd-test
 
+// #region herd-naive
 test('the naive pool opens a connection per request in flight: toNeverExceed says how many', async ({
   postgres,
   rabbitmq,
@@ -95,6 +98,7 @@ test('the naive pool opens a connection per request in flight: toNeverExceed say
   console.log(message) // what a user of the naive pool would see
   expect(message).toMatch(/postgres connections to \S+ peaked at \d+ connections > 6 connections/)
 })
+// #endregion herd-naive
 
 // The same property when the LLM fails: 50 messages queued while it answers 503 to everything. The hardened
 // worker retries once, the breaker stops the calls, and the broker dead-letters each message after its
@@ -118,6 +122,7 @@ async function llmDownWith50Queued(rabbitmq: RabbitMQFixture, postgres: Postgres
   }
 }
 
+// #region retry-storm-test
 test('with the LLM down, the calls stay within one retry per message: no retry storm', async ({
   rabbitmq,
   postgres,
@@ -128,7 +133,9 @@ test('with the LLM down, the calls stay within one retry per message: no retry s
     .toBe(50) // every message given up on, after its delivery limit
   expect(run.llm).toHaveReceivedAtMost(50 * (1 + LLM.retries))
 })
+// #endregion retry-storm-test
 
+// #region retry-storm-naive
 test('the naive worker retries every delivery 3 times, forever: toHaveReceivedAtMost says how many', async ({
   rabbitmq,
   postgres,
@@ -145,3 +152,4 @@ test('the naive worker retries every delivery 3 times, forever: toHaveReceivedAt
   expect(message).toMatch(/llm received [\d,]+ requests > 100/)
   expect(message).toContain('Hint: a retry storm?')
 })
+// #endregion retry-storm-naive
