@@ -101,7 +101,7 @@ async function sendThroughSplitBrain(postgres: PostgresFixture, hardened: boolea
   })
   try {
     await expect
-      .poll(() => history.operations.filter((op) => op.outcome === 'ok').length)
+      .poll(() => history.operations.filter((op) => op.outcome === 'ok').length, { timeout: 30_000 })
       .toBeGreaterThanOrEqual(10)
     {
       await using _partition = proxy.blackHole()
