@@ -1,5 +1,4 @@
 import {
-  BrokenCircuitError,
   type CircuitBreakerPolicy,
   ConsecutiveBreaker,
   circuitBreaker,
@@ -84,12 +83,8 @@ export function hardenedLlmClient(baseUrl: string): LlmClient {
     breaker: new ConsecutiveBreaker(LLM.breakAfter),
   })
   const retryStatus = retry(
-    handleWhen(
-      (e) =>
-        !(e instanceof BrokenCircuitError) &&
-        e instanceof LlmHttpError &&
-        (e.status >= 500 || e.status === 429),
-    ),
+    // Not a timeout, and not the open breaker's BrokenCircuitError: retrying those only adds load.
+    handleWhen((e) => e instanceof LlmHttpError && (e.status >= 500 || e.status === 429)),
     { maxAttempts: LLM.retries, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 200 }) },
   )
   const policy = wrap(retryStatus, breaker, timeout(LLM.timeout, TimeoutStrategy.Aggressive))

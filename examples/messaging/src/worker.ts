@@ -53,7 +53,12 @@ export async function startWorker(
       channel.ack(m)
     } catch {
       failures++
-      if (!stopping.signal.aborted) channel.nack(m, false, true)
+      if (stopping.signal.aborted) return // the channel closes with the worker: the broker redelivers
+      try {
+        channel.nack(m, false, true)
+      } catch {
+        // the channel is gone: the broker redelivers what it did not see acknowledged
+      }
     }
   }
   const { consumerTag } = await channel.consume(WORK_QUEUE, (m) => {
