@@ -14,13 +14,13 @@ export const POOL = {
  *
  * - hardened: a few connections, and requests queue for one, so a burst costs latency, not connections:
  *   the database's `max_connections` is shared by every instance of the service;
- * - naive (the audit's): `max: 100`, sized to the traffic, so a burst opens a connection per request in
+ * - naive (the audit's): `max: 50`, sized to the traffic, so a burst opens a connection per request in
  *   flight and a few instances exhaust the server.
  */
 export function createPool(connectionString: string, { hardened }: { hardened: boolean }): pg.Pool {
   const pool = hardened
     ? new pg.Pool({ connectionString, max: POOL.max, connectionTimeoutMillis: POOL.connectionTimeout })
-    : new pg.Pool({ connectionString, max: 100 })
+    : new pg.Pool({ connectionString, max: 50 })
   pool.on('error', () => {}) // an idle client lost its connection: the pool drops it and opens another
   return pool
 }
