@@ -19,17 +19,17 @@ const LARGE = 200_000
 
 describe('a client that dies mid-message', () => {
   test('its backend ends and its open transaction rolls back', async ({ postgres: database }) => {
-    await database.client.query('CREATE TABLE orders (id int)')
+    await database.client.query('CREATE TABLE framed_orders (id int)')
     await using proxy = await createProxy({ upstream: database })
     const client = new pg.Client({ connectionString: proxy.url(database.url) })
     client.on('error', () => {})
     onTestFinished(() => client.end().catch(() => {}))
     await client.connect()
     await client.query('BEGIN')
-    await client.query('INSERT INTO orders VALUES (1)')
+    await client.query('INSERT INTO framed_orders VALUES (1)')
     const backend = (client as unknown as { processID: number }).processID // pg's, not in its types
     // The client is killed while writing its next query: 8 of its 27 bytes, then the end of its stream.
-    const query = simpleQuery('INSERT INTO orders VALUES (2)')
+    const query = simpleQuery('INSERT INTO framed_orders VALUES (2)')
     const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream
     socket.end(query.subarray(0, 8))
     const alive = async (): Promise<number> =>
@@ -39,7 +39,7 @@ describe('a client that dies mid-message', () => {
         ])
       ).rows[0].n
     await expect.poll(alive, { timeout: 20_000, interval: 50 }).toBe(0)
-    expect((await database.client.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0)
+    expect((await database.client.query('SELECT count(*)::int AS n FROM framed_orders')).rows[0].n).toBe(0)
   })
 })
 

@@ -37,6 +37,7 @@ export {
 // the inputs (reports, histories, monitors, request logs, calls) taken the way Faultline's matchers take them.
 export { asCall, checkBudget, describeError } from './call-input.js'
 export { atomicity, type ExploreAtomicityOptions } from './explore-atomicity.js'
+export { type NoDuplicatesOptions, noDuplicates } from './explore-duplicates.js'
 export { type NoMessageLostOptions, noMessageLost } from './explore-messages.js'
 export {
   errorRateFloor,
