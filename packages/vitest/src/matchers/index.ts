@@ -8,6 +8,7 @@ import { toHaveBreakerStates } from './to-have-breaker-states.js'
 import { toHaveErrorRateBelow } from './to-have-error-rate-below.js'
 import { toHaveNoDuplicates } from './to-have-no-duplicates.js'
 import { toHaveNoLostWrites } from './to-have-no-lost-writes.js'
+import { toHaveOutcomesAtMost } from './to-have-outcomes-at-most.js'
 import { toHaveP50Below } from './to-have-p50-below.js'
 import { toHaveP95Below } from './to-have-p95-below.js'
 import { toHaveP99Below } from './to-have-p99-below.js'
@@ -107,6 +108,13 @@ export type { AtomicityOptions, CutPoint, TransactionalFunction } from './to-be-
 export type { StabilityLimits } from './to-be-stable.js'
 export type { DeadLetterExpectation, DeadLetterQueueRef } from './to-dead-letter.js'
 export type { FailFastOptions } from './to-fail-fast-within.js'
+export {
+  formatOutcomeCounts,
+  OK_OUTCOME,
+  type OutcomeLimits,
+  outcomeCount,
+  outcomeCountFloor,
+} from './to-have-outcomes-at-most.js'
 export type { WithinOptions } from './to-have-percentile-within.js'
 export type { ReceivedOptions } from './to-have-received-at-most.js'
 export type { SloLimits } from './to-meet-slo.js'
@@ -130,6 +138,7 @@ export {
   toHaveErrorRateBelow,
   toHaveNoDuplicates,
   toHaveNoLostWrites,
+  toHaveOutcomesAtMost,
   toHaveP50Below,
   toHaveP95Below,
   toHaveP99Below,
@@ -164,6 +173,7 @@ export const faultlineMatchers = {
   toHaveP95Below,
   toHaveP99Below,
   toHaveErrorRateBelow,
+  toHaveOutcomesAtMost,
   toHaveThroughputAtLeast,
   toMeetSLO,
   // Faults: fail fast, recovery, upstream request logs, breaker states.

@@ -7,6 +7,7 @@ import type { AtomicityOptions } from './to-be-atomic-under-disconnect.js'
 import type { StabilityLimits } from './to-be-stable.js'
 import type { DeadLetterExpectation } from './to-dead-letter.js'
 import type { FailFastOptions } from './to-fail-fast-within.js'
+import type { OutcomeLimits } from './to-have-outcomes-at-most.js'
 import type { WithinOptions } from './to-have-percentile-within.js'
 import type { ReceivedOptions } from './to-have-received-at-most.js'
 import type { SloLimits } from './to-meet-slo.js'
@@ -25,6 +26,8 @@ export interface FaultlineLoadMatchers<R = unknown> {
   toHaveP99Below(limitMs: number, options?: SampleOptions): R
   /** errors (drops included) / arrivals at or below `limit` (0.01 is 1 %; 0 is none). */
   toHaveErrorRateBelow(limit: number, options?: SampleOptions): R
+  /** At most that many calls ended with each outcome (`ok` or an error kind such as `HTTP 429`). */
+  toHaveOutcomesAtMost(limits: OutcomeLimits, options?: SampleOptions): R
   /** Completed calls per second over the active window at or above `perSecond` (a window of 1 s at least). */
   toHaveThroughputAtLeast(perSecond: number): R
   /** Every line of the SLO met, each on its own samples; a failure lists every breached line. */
