@@ -2,6 +2,13 @@ export { now } from './clock.js'
 export { describeValue } from './describe-value.js'
 export { FaultlineArgumentError, FaultlineError, isFaultlineError } from './errors.js'
 export { type ActiveFault, AppliedFault, FaultWindow, isActiveFault, type TimelineOptions } from './fault.js'
+export {
+  FaultSchedule,
+  type FaultScheduleOptions,
+  type ScheduledFault,
+  type ScheduledFaultContext,
+  scheduleFaults,
+} from './fault-schedule.js'
 export { type CheckOptions, checkHistory, type HistoryCheck } from './history/check.js'
 export {
   classifyError,
