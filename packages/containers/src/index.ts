@@ -59,5 +59,14 @@ export {
   RedisService,
   redisContainer,
 } from './redis.js'
+export {
+  CORRUPTED_VALUE,
+  type CorruptRedisKeysOptions,
+  corruptRedisKeys,
+  deleteRedisKeys,
+  RedisDataFault,
+  type RedisDataFaultKind,
+  type RedisDataFaultOptions,
+} from './redis-data-fault.js'
 export { type RestartOptions, Service, type StopOptions } from './service.js'
 export type { ContainerDefinition, ContainerServiceOptions } from './start.js'
