@@ -13,6 +13,7 @@ export {
   type FlappingBehaviour,
   type FlappingPhase,
   type OkBehaviour,
+  type RateLimitBehaviour,
   type ResetBehaviour,
   type SlowBehaviour,
   type StatusBehaviour,

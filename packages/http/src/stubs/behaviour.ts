@@ -1,5 +1,12 @@
 // What an upstream stub does with each request, and the checks on it, so a typo is an error naming the field.
-import { type Callee, checkNumber, checkOneOf, FaultlineArgumentError, optionalNumber } from '@faultline/core'
+import {
+  type Callee,
+  checkNumber,
+  checkOneOf,
+  checkSeed,
+  FaultlineArgumentError,
+  optionalNumber,
+} from '@faultline/core'
 
 /** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delay`. */
 export interface OkBehaviour {
@@ -61,18 +68,41 @@ export interface FlappingPhase {
 
 /**
  * Cycles through `phases` on a schedule, from when the behaviour was set: e.g. up 500 ms, down 500 ms.
- * A request gets the phase it arrives in.
+ * A request gets the phase it arrives in. With `jitter`, each phase lasts its `ms` plus or minus up to
+ * `jitter` ms (uniform, seeded by `seed`, at least 1 ms), so it does not lock into step with a client's
+ * timer (a breaker's half-open delay).
  */
 export interface FlappingBehaviour {
   readonly kind: 'flapping'
   readonly phases: readonly FlappingPhase[]
+  /** Up to this many ms more or less for each phase, drawn per phase (default 0: strictly periodic). */
+  readonly jitter?: number
+  /** The seed of the jitter (default: random); the same seed gives the same phase lengths. */
+  readonly seed?: number
+}
+
+/**
+ * A rate limiter in front of the upstream: `limit` requests per fixed `window` (ms, from when the behaviour
+ * was set), per value of the `key` header (one bucket for every caller without it); past it, `status`
+ * (429) with `Retry-After`: the whole seconds until the window ends, at least 1.
+ */
+export interface RateLimitBehaviour {
+  readonly kind: 'rateLimit'
+  readonly limit: number
+  readonly window: number
+  /** A request header whose value keys the buckets, e.g. `x-api-key` (default: one bucket for all). */
+  readonly key?: string
+  /** What a request within the limit gets (default `{ kind: 'ok' }`). */
+  readonly allowed?: SteadyBehaviour
+  /** The status of a request over the limit (default 429). */
+  readonly status?: number
 }
 
 /** Everything an upstream stub can do. */
-export type UpstreamBehaviour = SteadyBehaviour | FlappingBehaviour
+export type UpstreamBehaviour = SteadyBehaviour | FlappingBehaviour | RateLimitBehaviour
 
 const STEADY = ['ok', 'blackHole', 'slow', 'status', 'reset'] as const
-const KINDS = [...STEADY, 'flapping'] as const
+const KINDS = [...STEADY, 'flapping', 'rateLimit'] as const
 
 function fail(argument: string, message: string, callee: Callee): never {
   throw new FaultlineArgumentError(argument, message, callee)
@@ -152,13 +182,28 @@ export function checkBehaviour(
         checkNumber(p.ms, `${argument}.phases[${i}].ms`, { unit: 'ms', min: 1 }, callee)
         checkBehaviour(p.behaviour, `${argument}.phases[${i}].behaviour`, callee, true)
       })
+      duration(b.jitter, `${argument}.jitter`, callee)
+      checkSeed(b.seed, `${argument}.seed`, callee)
       break
     }
+    case 'rateLimit':
+      checkNumber(b.limit, `${argument}.limit`, { integer: true, min: 0, unit: 'requests' }, callee)
+      checkNumber(b.window, `${argument}.window`, { unit: 'ms', above: 0 }, callee)
+      if (b.key !== undefined && (typeof b.key !== 'string' || b.key === '')) {
+        fail(
+          `${argument}.key`,
+          `must be a request header name such as 'x-api-key', got ${String(b.key)}`,
+          callee,
+        )
+      }
+      if (b.allowed !== undefined) checkBehaviour(b.allowed, `${argument}.allowed`, callee, true)
+      status(b.status, `${argument}.status`, callee)
+      break
   }
 }
 
-/** The steady behaviour in force `elapsedMs` after a flapping schedule started. */
-export function phaseAt(behaviour: UpstreamBehaviour, elapsedMs: number): SteadyBehaviour {
+/** The steady behaviour in force `elapsedMs` after a strictly periodic flapping schedule started. */
+export function phaseAt(behaviour: SteadyBehaviour | FlappingBehaviour, elapsedMs: number): SteadyBehaviour {
   if (behaviour.kind !== 'flapping') return behaviour
   const cycle = behaviour.phases.reduce((sum, p) => sum + p.ms, 0)
   let t = elapsedMs % cycle

@@ -201,7 +201,7 @@ describe('startUpstream', () => {
     await expect(startUpstream({ kind: 'blackhole' } as unknown as UpstreamBehaviour)).rejects.toThrowError(
       new FaultlineArgumentError(
         'behaviour.kind',
-        'unknown behaviour "blackhole"; use one of ok, blackHole, slow, status, reset, flapping',
+        'unknown behaviour "blackhole"; use one of ok, blackHole, slow, status, reset, flapping, rateLimit',
       ),
     )
     await expect(startUpstream({ kind: 'slow', headersAfter: -1 })).rejects.toThrowError(

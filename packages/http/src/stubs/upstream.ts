@@ -13,7 +13,8 @@ import {
   type Timeline,
   type TimelineOptions,
 } from '@faultline/core'
-import { checkBehaviour, phaseAt, type UpstreamBehaviour } from './behaviour.js'
+import { checkBehaviour, type UpstreamBehaviour } from './behaviour.js'
+import { type Decide, decider } from './decide.js'
 import { type RequestReportOptions, requestReport } from './report.js'
 import type { RequestLog, UpstreamRequest, UpstreamRequestOutcome } from './request-log.js'
 import { respond, type Timers } from './respond.js'
@@ -102,12 +103,14 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
   readonly #log: MutableRequest[] = []
   readonly #timeline: Timeline | undefined
   #behaviour: UpstreamBehaviour
+  #decide: Decide
   #behaviourSince: number
   #closed: Promise<void> | undefined
 
   private constructor(server: Server, behaviour: UpstreamBehaviour, options: UpstreamOptions) {
     this.#server = server
     this.#behaviour = behaviour
+    this.#decide = decider(behaviour)
     this.#timeline = options.timeline
     this.name = options.name ?? 'upstream'
     const address = server.address() as AddressInfo
@@ -157,7 +160,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
     })
     this.#server.on('request', (req, res) => {
       const at = now()
-      const steady = phaseAt(this.#behaviour, at - this.#behaviourSince)
+      const steady = this.#decide(at - this.#behaviourSince, req.headers)
       const entry: MutableRequest = {
         index: this.#log.length,
         method: req.method ?? 'GET',
@@ -236,6 +239,7 @@ export class StartedUpstream implements RequestLog, AsyncDisposable {
   set(behaviour: UpstreamBehaviour): this {
     checkBehaviour(behaviour, 'behaviour', this.set)
     this.#behaviour = behaviour
+    this.#decide = decider(behaviour)
     this.#behaviourSince = now()
     return this
   }
