@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis'
 
+// #region blacklist
 const key = (jti: string) => `revoked:${jti}`
 
-// #region blacklist
 /**
  * Revoked tokens (by their `jti`), kept until the token would have expired anyway.
  *

@@ -32,10 +32,10 @@ export async function issueTokens(secret: Uint8Array, username: string) {
   }
 }
 
+// #region verifier
 // The naive verifier's cache: how long a token it accepted is accepted again without asking Redis.
 const ACCEPTED_FOR = 30_000
 
-// #region verifier
 /**
  * Verifies a token: its signature, expiry and type, then the blacklist.
  *
