@@ -35,6 +35,7 @@ export type {
 } from './inject/options.js'
 export { type HealedSince, measureRecovery, type Recovery, type RecoveryOptions } from './inject/recovery.js'
 export { measureSettle, type Settlement, type TimedCall } from './inject/settle.js'
+export { checkLatency, drawLatency, type LatencyDistribution } from './latency-distribution.js'
 export {
   announceLoadReport,
   type LoadReportListener,

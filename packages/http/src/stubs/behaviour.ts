@@ -1,20 +1,27 @@
 // What an upstream stub does with each request, and the checks on it, so a typo is an error naming the field.
 import {
   type Callee,
+  checkLatency,
   checkNumber,
   checkOneOf,
   checkSeed,
   FaultlineArgumentError,
+  type LatencyDistribution,
   optionalNumber,
 } from '@faultline/core'
 
-/** Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delay`. */
+/**
+ * Answers normally: `status` (200) with `body` (a string, or JSON for an object), after `delay`: fixed ms,
+ * or drawn per request from a distribution (`{ kind: 'lognormal', median: 50, p99: 400 }`), seeded by `seed`.
+ */
 export interface OkBehaviour {
   readonly kind: 'ok'
   readonly status?: number
   readonly body?: string | object
   readonly headers?: Readonly<Record<string, string>>
-  readonly delay?: number
+  readonly delay?: number | LatencyDistribution
+  /** The seed of a `delay` distribution (default: random); the same seed draws the same delays in turn. */
+  readonly seed?: number
 }
 
 /** Accepts the connection and reads the request, and never answers: the client's timeout must act. */
@@ -147,7 +154,8 @@ export function checkBehaviour(
   switch (b.kind) {
     case 'ok':
       status(b.status, `${argument}.status`, callee)
-      duration(b.delay, `${argument}.delay`, callee)
+      if (b.delay !== undefined) checkLatency(b.delay, `${argument}.delay`, callee)
+      checkSeed(b.seed, `${argument}.seed`, callee)
       break
     case 'slow':
       status(b.status, `${argument}.status`, callee)

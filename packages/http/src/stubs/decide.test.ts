@@ -111,3 +111,53 @@ describe('flapping with jitter', () => {
     await expect(startUpstream({ ...flapping(-3) })).rejects.toThrow(/^behaviour\.seed: expected an integer/)
   })
 })
+
+describe('ok with a delay distribution', () => {
+  const slowTail: SteadyBehaviour = {
+    kind: 'ok',
+    delay: { kind: 'lognormal', median: 50, p99: 400 },
+    seed: 7,
+  }
+
+  it('draws a delay per request, the same ones in turn for the same seed', () => {
+    const delays = (behaviour: SteadyBehaviour) => {
+      const decide = decider(behaviour)
+      return Array.from({ length: 200 }, (_, i) => decide(i, {})).map((b) => (b.kind === 'ok' ? b.delay : -1))
+    }
+    const a = delays(slowTail)
+    expect(delays(slowTail)).toEqual(a)
+    expect(delays({ ...slowTail, seed: 8 })).not.toEqual(a)
+    expect(a.every((d) => typeof d === 'number' && d > 0)).toBe(true)
+    expect(new Set(a).size).toBe(200)
+  })
+
+  it('draws within a flapping phase and for the requests a rate limit lets through', () => {
+    const decide = decider({
+      kind: 'rateLimit',
+      limit: 5,
+      window: 60_000,
+      allowed: { kind: 'ok', delay: { kind: 'uniform', min: 10, max: 20 }, seed: 1 },
+    })
+    const first = decide(0, {})
+    expect(
+      first.kind === 'ok' && typeof first.delay === 'number' && first.delay >= 10 && first.delay <= 20,
+    ).toBe(true)
+  })
+
+  it('a real stub holds each answer for its drawn delay', async () => {
+    await using upstream = await startUpstream({
+      kind: 'ok',
+      delay: { kind: 'uniform', min: 100, max: 150 },
+      seed: 3,
+    })
+    for (let i = 0; i < 3; i++) expect((await get(upstream.url))[0]).toBe(200)
+    const held = upstream.requests.map((r) => (r.endedAt ?? 0) - r.at)
+    expect(Math.min(...held)).toBeGreaterThanOrEqual(99) // timers may fire a fraction of a ms early
+  })
+
+  it('rejects a distribution it cannot draw from, naming the field', async () => {
+    await expect(
+      startUpstream({ kind: 'ok', delay: { kind: 'lognormal', median: 50, p99: 10 } }),
+    ).rejects.toThrow('behaviour.delay.p99: expected a number of ms >= 50, got 10')
+  })
+})

@@ -1,10 +1,11 @@
 // Which steady behaviour a request gets, for behaviours with state: a flapping schedule with jitter (its
-// phase lengths drawn as time passes) and a rate limiter (its buckets). One decider per `set()`, so a new
-// behaviour starts from a clean state.
+// phase lengths drawn as time passes), a rate limiter (its buckets), an answer's delay drawn from a
+// distribution. One decider per `set()`, so a new behaviour starts from a clean state.
 import type { IncomingHttpHeaders } from 'node:http'
-import { createRandom, type Random } from '@faultline/core'
+import { createRandom, drawLatency, type Random } from '@faultline/core'
 import {
   type FlappingBehaviour,
+  type OkBehaviour,
   phaseAt,
   type RateLimitBehaviour,
   type SteadyBehaviour,
@@ -22,6 +23,22 @@ export type Decide = (elapsedMs: number, headers: IncomingHttpHeaders) => Steady
  * decide(0, {}).kind // 'ok'
  */
 export function decider(behaviour: UpstreamBehaviour): Decide {
+  const pick = picker(behaviour)
+  // One seeded source per `ok` behaviour with a delay distribution: its draws follow the requests' order.
+  const randoms = new Map<OkBehaviour, Random>()
+  return (elapsedMs, headers) => {
+    const steady = pick(elapsedMs, headers)
+    if (steady.kind !== 'ok' || steady.delay === undefined || typeof steady.delay === 'number') return steady
+    let random = randoms.get(steady)
+    if (!random) {
+      random = createRandom(steady.seed)
+      randoms.set(steady, random)
+    }
+    return { ...steady, delay: drawLatency(steady.delay, random) }
+  }
+}
+
+function picker(behaviour: UpstreamBehaviour): Decide {
   if (behaviour.kind === 'rateLimit') return rateLimiter(behaviour)
   if (behaviour.kind === 'flapping' && (behaviour.jitter ?? 0) > 0) return jitteredFlapping(behaviour)
   return (elapsedMs) => phaseAt(behaviour, elapsedMs)

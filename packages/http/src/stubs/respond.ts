@@ -52,11 +52,13 @@ export function respond(
   switch (behaviour.kind) {
     case 'ok': {
       const answer = (): void => send(res, behaviour.status ?? 200, behaviour.body, behaviour.headers)
-      if (!behaviour.delay) {
+      // A delay distribution was drawn from before (decide.ts): here it is a number of ms.
+      const delay = typeof behaviour.delay === 'number' ? behaviour.delay : 0
+      if (!delay) {
         answer()
         return
       }
-      const timer = timers.after(behaviour.delay, answer)
+      const timer = timers.after(delay, answer)
       res.once('close', () => timers.clear(timer))
       return
     }
