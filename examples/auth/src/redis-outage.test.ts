@@ -49,8 +49,8 @@ async function throughRedisOutage(
   // The database is the hardened pool in both variants: the naive connection per query is scenario 7's.
   const db = createDatabase(postgres.url, { hardened: true })
   const redis = createRedis(cache.url, { hardened })
-  await using auth = await startAuth({ db, redis, secret: randomBytes(32), hardened })
   try {
+    await using auth = await startAuth({ db, redis, secret: randomBytes(32), hardened })
     const apiSessions = await loginAll(auth.url, 1, 50)
     const logoutSessions = await loginAll(auth.url, 51, 150) // one per logout: more than the run makes
     const history = new History<string>() // the logouts: revocations that must survive the outage
