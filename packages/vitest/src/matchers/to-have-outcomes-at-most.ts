@@ -121,7 +121,9 @@ export function toHaveOutcomesAtMost(
     pass,
     finding: `${parts.join(', ')} over ${formatSamples(report, report.count, needed.needed)}`,
     notExpected:
-      measured.length === 1 ? `more than ${formatCount(measured[0]?.limit ?? 0)}` : 'a line breached',
+      measured.length === 1
+        ? `more than ${formatCount(measured[0]?.limit ?? 0)}`
+        : 'at least one outcome over its limit',
     lines: [
       `outcomes: ${formatOutcomeCounts(report)}`,
       ...(unseen.length === 0
