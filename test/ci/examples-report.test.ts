@@ -54,7 +54,9 @@ describe("the examples' report", () => {
     expect(failing.faults[0]!.detectionMs).not.toBeNull()
     expect(failing.faults[0]!.detectionMs).toBeLessThanOrEqual(failing.faults[0]!.resolutionMs)
     // …and the report's terminal line and HTML say what it did.
-    expect(output).toMatch(/without a fallback[^\n]*balance-cache stopped [\d.]+-[\d.]+ s \(errors after/)
+    expect(output).toMatch(
+      /without a fallback[^\n]*: toMeetSLO FAILED: [^\n]*balance-cache stopped [\d.]+-[\d.]+ s \(errors after/,
+    )
     expect(readFileSync(html, 'utf8')).toContain('FAILED')
   }, 300_000)
 })

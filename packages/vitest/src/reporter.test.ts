@@ -108,16 +108,16 @@ describe('the Faultline reporter', () => {
     // what the fault did (every call failed while it was active: errors seen within the first interval).
     expect(failed!.split(' | ')).toHaveLength(2)
     expect(failed).toMatch(
-      /: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s \(errors after [\d.]+ ms, recovered [\d.]+ ms after heal, per 250 ms interval\), seed 4242 \| p95 /,
+      /: toHaveP95Below held: p95 [\d.]+ ms, error rate [\d.]+ %, [\d.]+\/s, faults: api down [\d.]+-[\d.]+ s \(errors after [\d.]+ ms, recovered [\d.]+ ms after heal, per 250 ms interval\), seed 4242 \| toHaveErrorRateBelow FAILED: p95 /,
     )
     const passed = lines.find((line) => line.startsWith('passed search keeps its p95: '))
     expect(passed, output).toMatch(
-      /: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 99$/,
+      /: toHaveP95Below held: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 99$/,
     )
     // A load run no matcher judged still has its chart.
     const byHand = lines.find((line) => line.startsWith('passed search answers under load, judged by hand: '))
     expect(byHand, output).toMatch(
-      /: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 98$/,
+      /: not judged: p95 [\d.]+ ms, error rate 0\.00 %, [\d.]+\/s, faults: no faults, seed 98$/,
     )
     expect(lines).toContain(`Report: ${join('reports', 'faultline.html')}`)
     // The annotation Vitest prints under a failed test is one line: the chart's path.

@@ -135,13 +135,24 @@ function faultsOf(facts: ChartFacts): string {
 }
 
 /** The numbers of one chart, e.g. `p95 12 ms, error rate 33.3 %, 98.5/s, faults: api down 0.8-1.6 s, seed 7`. */
+/**
+ * The verdict of one chart, e.g. `toMeetSLO FAILED`, `not.toHaveP95Below held`, `not judged`: a test can
+ * pass while a matcher in it failed (a test that asserts the naive code fails).
+ */
+function verdictOf(facts: ChartFacts): string {
+  if (facts.held === null) return 'not judged'
+  const matcher = /\)\.((?:not\.)?to\w+)\(/.exec(facts.assertion)?.[1] ?? facts.assertion
+  return `${matcher} ${facts.held ? 'held' : 'FAILED'}`
+}
+
 function numbers(facts: ChartFacts | undefined): string {
   if (!facts) return 'no numbers'
-  return `p95 ${ms(facts.p95)}, error rate ${percent(facts.errorRate)}, ${facts.throughput.toFixed(1)}/s, faults: ${faultsOf(facts)}${facts.seed === null ? '' : `, seed ${facts.seed}`}`
+  return `${verdictOf(facts)}: p95 ${ms(facts.p95)}, error rate ${percent(facts.errorRate)}, ${facts.throughput.toFixed(1)}/s, faults: ${faultsOf(facts)}${facts.seed === null ? '' : `, seed ${facts.seed}`}`
 }
 
 /**
- * The terminal summary: one line per test with charts, `<state> <name>: <numbers of each chart>`.
+ * The terminal summary: one line per test with charts, `<state> <name>: <verdict and numbers of each
+ * chart>`.
  *
  * @example
  * summaryLines(chartedTests(testModules)) // ['FAILED checkout: p95 12 ms, error rate 33.3 %, …']
