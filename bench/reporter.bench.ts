@@ -10,17 +10,15 @@
 // Target: the suite with the reporter (charts included) within 5 % of the suite without either.
 //
 //   npm run bench -- reporter            # 5 rounds; BENCH_ROUNDS=9 for more
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runNestedVitest } from '../packages/vitest/src/nested-vitest.test-support.ts'
 import { median, round } from './support.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SUITE = join(here, 'fixtures', 'reporter-suite')
-const VITEST = join(here, '..', 'node_modules', 'vitest', 'vitest.mjs')
 const REPORTER = join(here, '..', 'packages', 'vitest', 'src', 'reporter.ts')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const TARGET = 0.05
@@ -30,12 +28,6 @@ type Mode = 'none' | 'charts' | 'reporter'
 /** One run of the suite in `mode`, in a scratch directory of its own; its wall time in ms. */
 async function runSuite(mode: Mode): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'faultline-bench-reporter-'))
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NO_COLOR: '1',
-    FAULTLINE_CHARTS: mode === 'none' ? '0' : '1',
-  }
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key]
   const reporters =
     mode === 'reporter'
       ? [
@@ -44,29 +36,17 @@ async function runSuite(mode: Mode): Promise<number> {
           `--outputFile.faultline=${join(scratch, 'faultline.html')}`,
         ]
       : ['--reporter=default']
-  const started = performance.now()
-  const child = spawn(process.execPath, [VITEST, 'run', '--root', SUITE, ...reporters], {
-    cwd: scratch,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000)
   try {
-    const [code] = (await once(child, 'exit')) as [number | null]
-    const ms = performance.now() - started
+    const { code, output, ms } = await runNestedVitest(['run', '--root', SUITE, ...reporters], {
+      cwd: scratch,
+      env: { FAULTLINE_CHARTS: mode === 'none' ? '0' : '1' },
+      timeout: 180_000,
+    })
     if (code !== 0) throw new Error(`the ${mode} run of the suite failed (exit ${code}):\n${output}`)
     if (mode === 'reporter' && !output.includes('Report: '))
       throw new Error(`no Faultline summary:\n${output}`)
     return ms
   } finally {
-    clearTimeout(timer)
     rmSync(scratch, { recursive: true, force: true })
   }
 }

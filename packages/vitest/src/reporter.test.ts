@@ -1,50 +1,27 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Vitest } from 'vitest/node'
+import { type NestedRun, runNestedVitest } from './nested-vitest.test-support.js'
 import { faultline } from './plugin.js'
 import { checkReportInChromium } from './report/browser-check.test-support.js'
 import { NOT_JUDGED } from './report/unjudged.js'
 import { escapeHtml, FaultlineReporter } from './reporter.js'
 
-const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/reporter', import.meta.url))
 /** Where the browser check leaves its screenshot of the report (git-ignored). */
 const SCREENSHOT = fileURLToPath(new URL('../../../reports/faultline-report.png', import.meta.url))
 
 /** Runs vitest in the fixture project (its own process, charts on) with `args`; its exit code and output. */
-async function runFixture(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_CHARTS: '1', NO_COLOR: '1', CI: 'true' }
-  // A run of its own: not this worker's Vitest state.
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key]
-  const child = spawn(process.execPath, [VITEST, ...args, '--root', FIXTURE], {
-    cwd: FIXTURE,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 110_000)
-  try {
-    const [code] = (await once(child, 'exit')) as [number | null]
-    return { code, output }
-  } finally {
-    clearTimeout(timer)
-  }
+function runFixture(args: readonly string[]): Promise<NestedRun> {
+  return runNestedVitest([...args, '--root', FIXTURE], { cwd: FIXTURE, env: { FAULTLINE_CHARTS: '1' } })
 }
 
 const REPORTER = fileURLToPath(new URL('./reporter.ts', import.meta.url))
 
 /** One shard of the fixture suite (two files), with the Faultline reporter and a blob for the merge. */
-function runShard(index: number): Promise<{ code: number | null; output: string }> {
+function runShard(index: number): Promise<NestedRun> {
   return runFixture([
     'run',
     `--shard=${index}/2`,
@@ -66,8 +43,8 @@ describe('the Faultline reporter', () => {
   // writes the one report of the whole suite that the browser check opens.
   const reports = join(FIXTURE, 'reports')
   const file = join(reports, 'faultline.html')
-  let shards: { code: number | null; output: string }[]
-  let run: { code: number | null; output: string }
+  let shards: NestedRun[]
+  let run: NestedRun
   beforeAll(async () => {
     rmSync(reports, { recursive: true, force: true })
     shards = await Promise.all([runShard(1), runShard(2)])

@@ -1,47 +1,22 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LoadReport, type LoadReportJSON } from '@faultline/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectPageShowsRegions } from './matchers/docs-regions.test-support.js'
+import { type NestedRun, runNestedVitest } from './nested-vitest.test-support.js'
 import { loadReports } from './saved-reports.js'
 
-const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/shards', import.meta.url))
 const REPORTS = join(FIXTURE, 'reports')
 const SAVED = join(REPORTS, 'load')
 
-interface Run {
-  readonly code: number | null
-  readonly output: string
-}
-
 /** Runs vitest in the fixture project, in a process of its own, with `args`. */
-async function vitest(args: readonly string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FAULTLINE_CHARTS: '0', NO_COLOR: '1', CI: 'true' }
-  // A run of its own: not this worker's Vitest state.
-  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key]
-  const child = spawn(process.execPath, [VITEST, 'run', ...args, '--root', FIXTURE], {
+function vitest(args: readonly string[]): Promise<NestedRun> {
+  return runNestedVitest(['run', ...args, '--root', FIXTURE], {
     cwd: FIXTURE,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { FAULTLINE_CHARTS: '0' },
   })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 110_000)
-  try {
-    const [code] = (await once(child, 'exit')) as [number | null]
-    return { code, output }
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** The saved reports' files, relative to reports/load/. */
@@ -82,9 +57,9 @@ async function verdicts(): Promise<Verdicts> {
 }
 
 describe('a suite sharded in two, judged as a whole', () => {
-  let shards: { run: Run; files: string[] }[]
+  let shards: { run: NestedRun; files: string[] }[]
   let sharded: Verdicts
-  let whole: { run: Run; files: string[] }
+  let whole: { run: NestedRun; files: string[] }
   let unsharded: Verdicts
   beforeAll(async () => {
     rmSync(REPORTS, { recursive: true, force: true })
