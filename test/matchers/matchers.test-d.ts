@@ -26,6 +26,9 @@ test("Faultline's matchers are declared with their arguments", async () => {
   expectTypeOf(expect(report).toHavePercentileBelow(99.9, 2_000, { minSamples: 500 })).toEqualTypeOf<void>()
   expectTypeOf(expect(report).toHaveErrorRateBelow(0.01)).toEqualTypeOf<void>()
   expectTypeOf(expect(report).toMeetSLO({ p99: 1_000, throughput: 100 })).toEqualTypeOf<void>()
+  expectTypeOf(
+    expect(report).toHaveOutcomesAtMost({ 'HTTP 429': 0, ok: 20 }, { minSamples: 50 }),
+  ).toEqualTypeOf<void>()
   expectTypeOf(expect(report).toHavePercentileWithin(95, { factor: 1.5, of: report })).toEqualTypeOf<void>()
   expectTypeOf(expect(history).toHaveNoLostWrites([1, 2])).toEqualTypeOf<void>()
   expectTypeOf(expect(monitor).toNeverExceed(10, { maxFailures: 2 })).toEqualTypeOf<void>()

@@ -52,6 +52,12 @@ function verdicts(report: LoadReport, l: Limits): string[] {
     outcome(r, () => expect(r).toHaveErrorRateBelow(l.errorRate, options)),
     outcome(r, () => expect(r).not.toHaveErrorRateBelow(l.errorRate, options)),
     outcome(r, () => expect(r).toHaveThroughputAtLeast(l.throughput)),
+    outcome(r, () =>
+      expect(r).toHaveOutcomesAtMost(
+        { ok: l.throughput * 3, 'HTTP 503': Math.floor(l.throughput / 10) },
+        options,
+      ),
+    ),
     outcome(r, () => expect(r).toMeetSLO(slo)),
     outcome(r, () =>
       expect(r).toMeetSLO({ p50: l.latency / 2, mean: l.latency, max: l.latency * 3, ...min }),
