@@ -20,14 +20,18 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
   body: JSON.stringify(body),
 })
 
-/** Logs `user-<n>` in, from the address `ip` (sent as `x-forwarded-for`). */
+/** Logs `user-<n>` in, from the address `ip` (sent as `x-forwarded-for`), with its password unless told. */
 export function login(
   baseUrl: string,
   n: number,
-  { ip = '10.0.0.1', signal }: { ip?: string; signal?: AbortSignal } = {},
+  {
+    ip = '10.0.0.1',
+    password = PASSWORD,
+    signal,
+  }: { ip?: string; password?: string; signal?: AbortSignal } = {},
 ) {
   return call<Tokens>(`${baseUrl}/login`, {
-    ...json({ username: `user-${n}`, password: PASSWORD }, { 'x-forwarded-for': ip }),
+    ...json({ username: `user-${n}`, password }, { 'x-forwarded-for': ip }),
     signal,
   })
 }

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis'
 import { TokenBlacklist } from './blacklist.js'
 import type { Database } from './db.js'
 import { checkPassword } from './passwords.js'
-import { RateLimiter } from './rate-limiter.js'
+import { type Limits, RateLimiter } from './rate-limiter.js'
 import { createVerifier, issueTokens } from './tokens.js'
 
 /** How long the hardened health check waits for each dependency. */
@@ -18,6 +18,8 @@ export interface AuthOptions {
   secret: Uint8Array
   /** The resilience decisions: the hardened forms, or the naive ones the audit found (see each module). */
   hardened: boolean
+  /** The rate limiter's settings; `LIMITS` by default. */
+  limits?: Limits
 }
 
 export interface AuthService extends AsyncDisposable {
@@ -79,27 +81,30 @@ function bearer(req: IncomingMessage): string {
  * old refresh token is revoked), `POST /logout` (revokes the access token, and `{ refreshToken }` if given),
  * `GET /health` (PostgreSQL and Redis).
  */
-export async function startAuth({ db, redis, secret, hardened }: AuthOptions): Promise<AuthService> {
+export async function startAuth({ db, redis, secret, hardened, limits }: AuthOptions): Promise<AuthService> {
   if (redis.status !== 'ready') await withTimeout(once(redis, 'ready'), 10_000)
   const blacklist = new TokenBlacklist(redis, { hardened })
-  const limiter = new RateLimiter(redis, { hardened })
+  const limiter = new RateLimiter(redis, { hardened, limits })
   const verify = createVerifier(secret, blacklist, { hardened })
   const audit = (event: string, username: string, ip: string) =>
     db.query('INSERT INTO audit_log (event, username, ip) VALUES ($1, $2, $3)', [event, username, ip])
 
   const login = async (req: IncomingMessage) => {
     const ip = clientIp(req)
+    const key = limiter.keyOf(ip, req.socket.remoteAddress ?? 'unknown')
     const { username, password } = await readJson(req)
     if (typeof username !== 'string' || typeof password !== 'string')
       throw new HttpError(400, 'username, password: expected strings')
-    if (await limiter.isBlocked(ip))
-      throw new HttpError(429, 'too many failed logins', { 'retry-after': '300' })
+    if (await limiter.isBlocked(key)) {
+      const retryAfter = String(Math.ceil(limiter.limits.block / 1000))
+      throw new HttpError(429, 'too many failed logins', { 'retry-after': retryAfter })
+    }
     const { rows } = await db.query<{ password_hash: string }>(
       'SELECT password_hash FROM users WHERE username = $1',
       [username],
     )
     if (rows.length === 0 || !(await checkPassword(password, rows[0]!.password_hash))) {
-      await limiter.recordFailure(ip)
+      await limiter.recordFailure(key)
       await audit('login-failed', username, ip)
       throw new HttpError(401, 'wrong username or password')
     }
