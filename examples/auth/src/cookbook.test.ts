@@ -6,6 +6,7 @@ import { expectPageShowsRegions } from '../../../packages/vitest/src/matchers/do
 const regions: Record<string, string[]> = {
   'db.ts': ['create-database'],
   'login-load.test.ts': ['login-load-test'],
+  'rate-limit-attack.test.ts': ['rate-limit-attack-test'],
   'tokens.ts': ['verifier'],
   'revocation-burst.test.ts': ['revocation-test'],
   'redis.ts': ['create-redis'],
