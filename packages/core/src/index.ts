@@ -75,6 +75,7 @@ export type { MergeAlign, MergeOptions } from './load/report-merge.js'
 export type { LoadSeriesPoint } from './load/series.js'
 export { formatSummary } from './load/summary.js'
 export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'
+export { LOAD_SCALE_VARIABLE, loadScale, scaled } from './load-scale.js'
 export {
   heapMonitor,
   Monitor,
