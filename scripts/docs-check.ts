@@ -1,4 +1,4 @@
-// Docs that cannot rot: every ```ts / ```typescript block of README.md, docs/*.md and packages/*/README.md
+// Docs that cannot rot: every ```ts / ```typescript block of README.md, docs/**/*.md and packages/*/README.md
 // is written out as its own module under a generated directory (git-ignored) and typechecked by tsc in
 // strict mode against the packages' source (the root tsconfig.json, whose `paths` map `@faultline/*` to
 // `src/`). A failure names the page and the line in the page, not the generated file. Relative links
@@ -86,10 +86,12 @@ export function brokenLinks(page: string, text: string): { where: string; target
   return broken
 }
 
-/** The repository's pages: README.md, docs/*.md, packages/*\/README.md. */
+/** The repository's pages: README.md, docs/*.md, docs/cookbook/*.md, packages/*\/README.md. */
 export function defaultPages(): string[] {
   const pages = ['README.md']
   for (const f of readdirSync(join(repo, 'docs')).sort()) if (f.endsWith('.md')) pages.push(`docs/${f}`)
+  for (const f of readdirSync(join(repo, 'docs/cookbook')).sort())
+    if (f.endsWith('.md')) pages.push(`docs/cookbook/${f}`)
   for (const p of readdirSync(join(repo, 'packages')).sort()) {
     if (existsSync(join(repo, 'packages', p, 'README.md'))) pages.push(`packages/${p}/README.md`)
   }

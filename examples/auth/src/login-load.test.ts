@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { monitorPgConnections } from '@faultline/containers'
-import { constantRate, heapMonitor, type LoadTaskContext, load, rampUsers, ratePhases } from '@faultline/core'
+import {
+  constantRate,
+  heapMonitor,
+  type LoadTaskContext,
+  load,
+  rampUsers,
+  ratePhases,
+  scaled,
+} from '@faultline/core'
 import type { Services } from '@faultline/vitest'
 import { expect, type PostgresFixture, type RedisFixture, test } from '@faultline/vitest'
 import { login } from './client.js'
@@ -13,7 +21,7 @@ import { startAuth } from './server.js'
 // baseline of 100 logins (the floor of a p99) by one user alone on the same service. The budgets are relative to that baseline,
 // measured in the same run on the same machine.
 
-const USERS = 16
+const USERS = scaled(16) // FAULTLINE_LOAD_SCALE=63 ramps to the audit's 1,000 users
 const RAMP = 2_000
 const HOLD = 3_000
 

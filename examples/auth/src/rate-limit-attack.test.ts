@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type LoadReport, type LoadTaskContext, load, now } from '@faultline/core'
+import { type LoadReport, type LoadTaskContext, load, now, scaled } from '@faultline/core'
 import { expect, type PostgresFixture, type RedisFixture, test } from '@faultline/vitest'
 import { login } from './client.js'
 import { createDatabase } from './db.js'
@@ -10,12 +10,12 @@ import { startAuth } from './server.js'
 // Scenario 8, rate limiting under attack: one load run, two kinds of callers behind the same proxy (every
 // request reaches the service from 127.0.0.1; the caller's address is in `x-forwarded-for`). 30 % of the
 // calls are an attacker trying wrong passwords from one address; 70 % are legitimate users logging in from
-// addresses of their own. The audit's burst is scaled to 200 calls, 4 in flight (2 to 6 s on this 2-core
+// addresses of their own. The audit's burst is scaled to 200 calls, 4 in flight (each times FAULTLINE_LOAD_SCALE) (2 to 6 s on this 2-core
 // machine): enough for each tag's floor (100 calls for the legitimate users' ceiling of 0, threshold + 10
 // for the attacker's).
 
-const CALLS = 200
-const IN_FLIGHT = 4
+const CALLS = scaled(200)
+const IN_FLIGHT = scaled(4)
 const ATTACKER = '203.0.113.66'
 /** The service's limits, with a block short enough to wait for, and longer than the run. */
 const LIMITS: Limits = { maxFailures: 10, window: 60_000, block: 5_000 }

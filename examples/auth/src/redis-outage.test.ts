@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ContainerFault, redisContainer } from '@faultline/containers'
-import { faultImpact, History, type LoadReport, type LoadTaskContext, load, Timeline } from '@faultline/core'
+import {
+  faultImpact,
+  History,
+  type LoadReport,
+  type LoadTaskContext,
+  load,
+  scaled,
+  Timeline,
+} from '@faultline/core'
 import { expect, type PostgresFixture, test } from '@faultline/vitest'
 import { decodeJwt } from 'jose'
 import { accepts, login, logout, me, type Tokens } from './client.js'
@@ -9,13 +17,13 @@ import { createDatabase } from './db.js'
 import { createRedis, REDIS } from './redis.js'
 import { HEALTH_TIMEOUT, startAuth } from './server.js'
 
-// Scenario 11, Redis failure during load: 100 requests a second (80 % API calls, 10 % logins, 10 %
+// Scenario 11, Redis failure during load: 100 requests a second (times FAULTLINE_LOAD_SCALE; 80 % API calls, 10 % logins, 10 %
 // logouts) while the service's Redis is available, then stopped for 3 s (longer than the 1 s the fallback
 // must take, so that a request waiting for Redis shows), then started again; the run goes on 2 s after it
 // is back. The run's length allows for what a stop and a start of Redis cost on this
 // machine, timed first. A Redis of the test's own, so that no other test sees the outage.
 
-const RATE = 100
+const RATE = scaled(100)
 const OUTAGE = 3_000
 /** The promise: a request falls back within 1 s, whatever Redis does. */
 const FALLBACK_WITHIN = 1_000

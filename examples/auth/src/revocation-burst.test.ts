@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { History } from '@faultline/core'
+import { History, scaled } from '@faultline/core'
 import { expect, type PostgresFixture, type RedisFixture, test } from '@faultline/vitest'
 import { decodeJwt } from 'jose'
 import { accepts, login, logout, me, type Tokens } from './client.js'
@@ -11,9 +11,9 @@ import { type AuthService, startAuth } from './server.js'
 // Redis, as two processes would) log out at the same moment. Each logout is an operation of a History,
 // acknowledged by its 200; at once after its acknowledgement the token is verified on both instances, and
 // the final read is the set of users whose token no instance accepted then. The audit's "many" is scaled
-// to 100 simultaneous logouts for a 2-core machine.
+// to 100 simultaneous logouts for a 2-core machine (times FAULTLINE_LOAD_SCALE).
 
-const SESSIONS = 100
+const SESSIONS = scaled(100)
 
 async function twoInstances(postgres: PostgresFixture, redis: RedisFixture, hardened: boolean) {
   const secret = randomBytes(32) // shared by both instances: a token of one is valid on the other

@@ -1,5 +1,5 @@
 import { monitorQueueDepth } from '@faultline/containers'
-import { History, type LoadReport, load, type Monitor } from '@faultline/core'
+import { History, type LoadReport, load, type Monitor, scaled } from '@faultline/core'
 import {
   expect,
   type PostgresFixture,
@@ -17,7 +17,7 @@ import { declareQueues, QUEUE, WORK_QUEUE } from './queues.js'
 // Is the queue bounded, does the API answer 503 at once instead of hanging, and is every message the API
 // acknowledged (202) in the queue?
 
-const RATE = 100
+const RATE = scaled(100) // the audit's rate at FAULTLINE_LOAD_SCALE=1
 const DURATION = 3_000
 const IN_FLIGHT = 50 // requests in flight at most; a quorum queue also takes the publishes in flight when it fills
 

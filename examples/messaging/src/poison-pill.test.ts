@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { scaled } from '@faultline/core'
 import { startUpstream } from '@faultline/http'
 import { expect, type RabbitMQFixture, test } from '@faultline/vitest'
 import pg from 'pg'
@@ -10,7 +11,7 @@ import { startWorker, type Worker } from './worker.js'
 // The malformed one fails every delivery; the question is whether it ends somewhere a human can look at it,
 // or loops forever.
 
-const GOOD = 1_000
+const GOOD = scaled(1_000) // the audit's size at FAULTLINE_LOAD_SCALE=1
 const answer = { choices: [{ message: { content: 'noted' } }] }
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { History } from '@faultline/core'
+import { History, scaled } from '@faultline/core'
 import { createProxy, onPostgres } from '@faultline/proxy'
 import { expect, type PostgresFixture, test } from '@faultline/vitest'
 import pg from 'pg'
@@ -7,7 +7,8 @@ import { type NewMessage, saveMessage, storeMessage } from './store.js'
 
 // Scenario 4, split brain: the database connection is cut during COMMIT, the network stays partitioned for a
 // while (30 s in the audit; 2 s here, which is already 10 query timeouts), then heals. Is every message
-// all-or-nothing, does the error reach the caller, and does the caller's retry store it exactly once?
+// all-or-nothing, does the error reach the caller, and does the caller's retry store it exactly once? 30 messages from 4 callers (each times
+// FAULTLINE_LOAD_SCALE).
 
 const tables = ['messages', 'tenant_usage']
 const hello = (client: pg.Client, hardened: boolean) =>
@@ -53,8 +54,8 @@ test('in autocommit, a cut between the two statements leaves a message nobody is
 
 const QUERY_TIMEOUT = 200 // the pool gives up on a query, or on a connection, after this long
 const PARTITION = 10 * QUERY_TIMEOUT
-const MESSAGES = 30
-const CALLERS = 4
+const MESSAGES = scaled(30)
+const CALLERS = scaled(4)
 
 /**
  * 4 callers send 30 messages through a fault proxy, one every 200 ms each, retrying a failed send with the

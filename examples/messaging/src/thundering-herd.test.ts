@@ -1,5 +1,5 @@
 import { monitorPgConnections } from '@faultline/containers'
-import { exponentialRate, type Monitor, poissonArrivals } from '@faultline/core'
+import { exponentialRate, type Monitor, poissonArrivals, scaled } from '@faultline/core'
 import { httpLoad, startUpstream } from '@faultline/http'
 import {
   expect,
@@ -16,7 +16,8 @@ import { DEAD_LETTERS, declareQueues, publish } from './queues.js'
 import { startWorker } from './worker.js'
 
 // Scenario 1, thundering herd: arrivals grow exponentially (10,000 in 30 s in the audit; here from 10 to
-// 600 a second over 3 s, about 430 Poisson arrivals, seeded) at the API, while the worker answers each
+// 600 a second over 3 s, about 430 Poisson arrivals, seeded; FAULTLINE_LOAD_SCALE=23 sends the audit's
+// 10,000, in 3 s rather than 30) at the API, while the worker answers each
 // message through the LLM. The database must see a bounded number of connections (requests queue in the
 // pool), callers their SLO, and the LLM at most one call per message plus its retries.
 
@@ -50,7 +51,7 @@ async function herd(
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tenant-id': 'acme' },
       body: JSON.stringify({ text: 'hello' }),
-      rate: poissonArrivals(exponentialRate(10, 600, 3_000)),
+      rate: poissonArrivals(exponentialRate(scaled(10), scaled(600), 3_000)),
       seed: 7,
       timeout: 2 * POOL.connectionTimeout, // longer than any wait the pool allows: its errors, not ours
       name: 'herd',

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 
 /** The region's lines without their common indentation (tests sit inside describe, helpers at top level). */
-function region(source: string, name: string): string | undefined {
+export function region(source: string, name: string): string | undefined {
   const body = new RegExp(`// #region ${name}\\n([\\s\\S]*?)\\n\\s*// #endregion ${name}`).exec(source)?.[1]
   if (body === undefined) return undefined
   const lines = body.split('\n')
