@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 
 /** The hardened pool's settings: what the tests' bounds are computed from. */
@@ -47,3 +49,53 @@ export function createDatabase(connectionString: string, { hardened }: { hardene
   }
 }
 // #endregion create-database
+
+/** The audit log writer's settings: what the tests' bounds are computed from. */
+export const AUDIT = {
+  /** Tries of one audit row before the request that writes it fails. */
+  attempts: 3,
+  /** Wait before the next try (ms), times the number of the try that failed. */
+  backoff: 20,
+} as const
+
+/** Writes the audit log: one row per login, refresh and logout. */
+export interface AuditLog {
+  /** Resolves once PostgreSQL has committed the row; the request is answered after that. */
+  write(event: string, username: string, ip: string): Promise<void>
+}
+
+// #region audit-log
+/**
+ * The audit log's writer: a row is written before the request is answered, and tried again (up to
+ * `AUDIT.attempts` times) when the connection breaks, so a cut connection costs a retry, not a login.
+ *
+ * - hardened: each row carries an id made once per event (`event_id`, unique); every try sends the same
+ *   id and `ON CONFLICT DO NOTHING` keeps the first, so when the connection broke after PostgreSQL had
+ *   committed the row (the answer lost on the way back), the retry writes nothing;
+ * - naive (the audit's): the same retries without an id: a retry after a lost answer writes the row twice.
+ */
+export function createAuditLog(db: Database, { hardened }: { hardened: boolean }): AuditLog {
+  const insert = (eventId: string, event: string, username: string, ip: string) =>
+    hardened
+      ? db.query(
+          `INSERT INTO audit_log (event_id, event, username, ip) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (event_id) DO NOTHING`,
+          [eventId, event, username, ip],
+        )
+      : db.query('INSERT INTO audit_log (event, username, ip) VALUES ($1, $2, $3)', [event, username, ip])
+  return {
+    async write(event, username, ip) {
+      const eventId = randomUUID() // one id per event, made before the first try
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await insert(eventId, event, username, ip)
+          return
+        } catch (error) {
+          if (attempt === AUDIT.attempts) throw error
+          await sleep(AUDIT.backoff * attempt)
+        }
+      }
+    },
+  }
+}
+// #endregion audit-log

@@ -14,6 +14,7 @@ export async function migrate(client: pg.Client): Promise<void> {
     CREATE TABLE users (username text PRIMARY KEY, password_hash text NOT NULL);
     CREATE TABLE audit_log (
       id bigserial PRIMARY KEY,
+      event_id uuid UNIQUE, -- the writer's idempotency key (see createAuditLog in db.ts)
       event text NOT NULL,
       username text NOT NULL,
       ip text NOT NULL,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Redis } from 'ioredis'
 import { TokenBlacklist } from './blacklist.js'
-import type { Database } from './db.js'
+import type { AuditLog, Database } from './db.js'
 import { checkPassword } from './passwords.js'
 import { type Limits, RateLimiter } from './rate-limiter.js'
 import { createVerifier, issueTokens } from './tokens.js'
@@ -20,6 +20,10 @@ export interface AuthOptions {
   hardened: boolean
   /** The rate limiter's settings; `LIMITS` by default. */
   limits?: Limits
+  /** Issues a user's tokens; `issueTokens` with `secret` by default (see `createIssuer` in tokens.ts). */
+  issue?: (username: string) => Promise<{ accessToken: string; refreshToken: string }>
+  /** Writes the audit log; one INSERT through `db` per event by default (see `createAuditLog` in db.ts). */
+  auditLog?: AuditLog
 }
 
 export interface AuthService extends AsyncDisposable {
@@ -81,12 +85,21 @@ function bearer(req: IncomingMessage): string {
  * old refresh token is revoked), `POST /logout` (revokes the access token, and `{ refreshToken }` if given),
  * `GET /health` (PostgreSQL and Redis).
  */
-export async function startAuth({ db, redis, secret, hardened, limits }: AuthOptions): Promise<AuthService> {
+export async function startAuth({
+  db,
+  redis,
+  secret,
+  hardened,
+  limits,
+  issue = (username) => issueTokens(secret, username),
+  auditLog,
+}: AuthOptions): Promise<AuthService> {
   if (redis.status !== 'ready') await withTimeout(once(redis, 'ready'), 10_000)
   const blacklist = new TokenBlacklist(redis, { hardened })
   const limiter = new RateLimiter(redis, { hardened, limits })
   const verify = createVerifier(secret, blacklist, { hardened })
   const audit = (event: string, username: string, ip: string) =>
+    auditLog?.write(event, username, ip) ??
     db.query('INSERT INTO audit_log (event, username, ip) VALUES ($1, $2, $3)', [event, username, ip])
 
   const login = async (req: IncomingMessage) => {
@@ -109,7 +122,7 @@ export async function startAuth({ db, redis, secret, hardened, limits }: AuthOpt
       throw new HttpError(401, 'wrong username or password')
     }
     await audit('login', username, ip)
-    return issueTokens(secret, username)
+    return issue(username)
   }
 
   const me = async (req: IncomingMessage) => {
@@ -125,7 +138,7 @@ export async function startAuth({ db, redis, secret, hardened, limits }: AuthOpt
     if (!claims) throw new HttpError(401, 'invalid refresh token')
     await blacklist.revoke(claims.jti, claims.expiresAt) // rotation: a refresh token works once
     await audit('refresh', claims.sub, clientIp(req))
-    return issueTokens(secret, claims.sub)
+    return issue(claims.sub)
   }
 
   const logout = async (req: IncomingMessage) => {

@@ -16,21 +16,39 @@ export interface Claims {
   expiresAt: number
 }
 
-/** A fresh access token and refresh token for a user. */
-export async function issueTokens(secret: Uint8Array, username: string) {
-  const sign = (typ: TokenType, ttl: number) =>
-    new SignJWT({ typ })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(username)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(new Date(Date.now() + ttl))
-      .sign(secret)
-  return {
-    accessToken: await sign('access', TOKENS.accessTtl),
-    refreshToken: await sign('refresh', TOKENS.refreshTtl),
+/** A fresh access token and refresh token for a user (the hardened issuer: see `createIssuer`). */
+export function issueTokens(secret: Uint8Array, username: string) {
+  return createIssuer(secret, { hardened: true })(username)
+}
+
+// #region issuer
+/**
+ * Issues a user's access and refresh tokens. A token's id (`jti`) is what logout and refresh revoke.
+ *
+ * - hardened: a random id per token, so revoking one token revokes that token only;
+ * - naive (the audit's): the id is the user and the second the token was issued (`user-7:1764180000`),
+ *   readable in logs; but two sessions of one user issued within the same second (a login on the phone
+ *   while the laptop refreshes) get the same id, and the same token: one session's logout or refresh
+ *   revokes the other's tokens.
+ */
+export function createIssuer(secret: Uint8Array, { hardened }: { hardened: boolean }) {
+  return async (username: string) => {
+    const issuedAt = Math.floor(Date.now() / 1_000)
+    const sign = (typ: TokenType, ttl: number) =>
+      new SignJWT({ typ })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(username)
+        .setJti(hardened ? randomUUID() : `${username}:${issuedAt}`)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttl / 1_000)
+        .sign(secret)
+    return {
+      accessToken: await sign('access', TOKENS.accessTtl),
+      refreshToken: await sign('refresh', TOKENS.refreshTtl),
+    }
   }
 }
+// #endregion issuer
 
 // #region verifier
 // The naive verifier's cache: how long a token it accepted is accepted again without asking Redis.
