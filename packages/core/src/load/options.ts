@@ -23,6 +23,12 @@ export interface CommonLoadOptions {
   readonly timeout?: number
   /** Aborting it stops the run: calls in flight are aborted and `load` rejects with the signal's reason. */
   readonly signal?: AbortSignal
+  /**
+   * Aborting it ends the run early, as if its duration were over: no new call starts, the calls in
+   * flight finish (within `gracefulStop`), and `load` resolves with the report of the run so far. For a
+   * run that lasts until something happens (a fault healed, and a while after): `duration` bounds it.
+   */
+  readonly stop?: AbortSignal
   /** Seed of every random choice (task mix, Poisson arrivals); recorded in the report (default: random). */
   readonly seed?: number
   /** A name for the report and its summary. */
@@ -82,6 +88,7 @@ export interface ResolvedLoadOptions {
   readonly gracefulStop: number
   readonly timeout: number | undefined
   readonly signal: AbortSignal | undefined
+  readonly stop: AbortSignal | undefined
   readonly seed: number | undefined
   readonly name: string | undefined
   readonly interval: number
@@ -132,6 +139,11 @@ function checkUsers(users: unknown, callee: Callee): ArrivalRate {
   return users as ArrivalRate
 }
 
+function checkSignal(signal: unknown, name: string, callee: Callee): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal
+  throw new FaultlineArgumentError(name, `expected an AbortSignal, got ${describeValue(signal)}`, callee)
+}
+
 /** Checks `load`'s options, naming the wrong argument, and fills in defaults. */
 export function resolveLoadOptions(options: LoadOptions, callee: Callee): ResolvedLoadOptions {
   if (typeof options !== 'object' || options === null) {
@@ -174,14 +186,8 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
     )
   }
   const seed = checkSeed((options as { seed?: unknown }).seed, 'options.seed', callee)
-  const signal = options.signal
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new FaultlineArgumentError(
-      'options.signal',
-      `expected an AbortSignal, got ${describeValue(signal)}`,
-      callee,
-    )
-  }
+  const signal = checkSignal(options.signal, 'options.signal', callee)
+  const stop = checkSignal(options.stop, 'options.stop', callee)
   return {
     model: hasRate ? 'open' : 'closed',
     concurrency,
@@ -194,6 +200,7 @@ export function resolveLoadOptions(options: LoadOptions, callee: Callee): Resolv
     gracefulStop: option(options, 'gracefulStop', { unit: 'ms', min: 0 }, callee) ?? 5000,
     timeout: option(options, 'timeout', POSITIVE_MS, callee),
     signal,
+    stop,
     seed,
     name: options.name,
     interval: option(options, 'interval', POSITIVE_MS, callee) ?? 1000,

@@ -105,6 +105,7 @@ export class LoadRun {
   #startsDone = false
   #finished = false
   #onAbort: (() => void) | undefined
+  #onStop: (() => void) | undefined
   // What the throughput is measured over (see #activeEnd).
   #startsEndedMs: number | undefined
   #lastStartMs = 0
@@ -151,6 +152,13 @@ export class LoadRun {
       // (The open model's schedule ends by itself; a timer here could cut off arrivals still due.)
       if (this.options.model === 'closed' && Number.isFinite(this.options.startWindowMs)) {
         this.timer(() => this.startsDone(this.options.startWindowMs), this.options.startWindowMs)
+      }
+      // Stopped early: no new call starts, as at the end of the duration; those in flight finish.
+      const stop = this.options.stop
+      if (stop?.aborted) this.startsDone()
+      else if (stop) {
+        this.#onStop = () => this.startsDone()
+        stop.addEventListener('abort', this.#onStop, { once: true })
       }
       drive(this)
     })
@@ -333,6 +341,7 @@ export class LoadRun {
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
     if (this.#onAbort) this.options.signal?.removeEventListener('abort', this.#onAbort)
+    if (this.#onStop) this.options.stop?.removeEventListener('abort', this.#onStop)
   }
 
   #finish(): void {
