@@ -63,6 +63,8 @@ vitest_json() { # run vitest with a JSON report and the Faultline report, then p
 case "$what" in
   examples) vitest_json --project 'example-*' "$@" ;;
   test)
+    # Artillery (the user's own install, not a dependency) for @faultline/http's Artillery tests.
+    eval "$(bash scripts/artillery.sh --env)"
     npm run typecheck
     npm run lint
     # The packages as published: npm pack, installed into a project outside the repository, a suite there.

@@ -1,3 +1,27 @@
+export {
+  type ArtilleryRunOptions,
+  artilleryLoad,
+  findArtillery,
+  type RunArtilleryOptions,
+  runArtillery,
+} from './artillery/load.js'
+export {
+  ARTILLERY_PERIOD_MS,
+  type ArtilleryPeriodJSON,
+  type ArtilleryReportJSON,
+  type ArtilleryReportOptions,
+  artilleryReport,
+  hasResponseTimes,
+} from './artillery/report.js'
+export {
+  type ArtilleryLoadOptions,
+  type ArtilleryPhase,
+  type ArtilleryRequest,
+  type ArtilleryScript,
+  artilleryScript,
+  type WrittenArtilleryScript,
+  writeArtilleryScript,
+} from './artillery/script.js'
 export type { AutocannonOptions } from './closed.js'
 export {
   type ClosedHttpLoadOptions,

@@ -31,10 +31,25 @@ export class StatsCell {
     this.fail(error)
   }
 
+  /** Records `count` completed calls of `latencyMs` each, ok or failed with kind `error`. */
+  recordMany(latencyMs: number, count: number, error: string | undefined): void {
+    this.latency.recordMany(latencyMs, count)
+    this.countCalls(count, error)
+  }
+
+  /**
+   * Counts `count` calls, ok or failed with kind `error`, whose latencies were not measured (another
+   * tool's counters without their response times): they count in the outcomes, not in the latency.
+   */
+  countCalls(count: number, error: string | undefined): void {
+    if (error === undefined) this.ok += count
+    else this.fail(error, count)
+  }
+
   /** Records a call that failed without a latency to report (e.g. the connection was refused). */
-  fail(error: string): void {
-    this.errors++
-    this.errorsByKind.set(error, (this.errorsByKind.get(error) ?? 0) + 1)
+  fail(error: string, count = 1): void {
+    this.errors += count
+    this.errorsByKind.set(error, (this.errorsByKind.get(error) ?? 0) + count)
   }
 
   /** Records an arrival that never started: a failure of kind `dropped`, without a latency. */

@@ -33,6 +33,12 @@ export interface LoadFinishOptions {
    * is measured up to here, leaving out the drain after the last start.
    */
   readonly activeMs?: number
+  /**
+   * Where the load began (ms from the start of the run; default 0): the report's window starts here, so
+   * its throughput leaves out the time before. For samples counted on a grid that began before the load
+   * did, such as Artillery's 10 s periods on the wall clock.
+   */
+  readonly loadStartMs?: number
 }
 
 /** One completed call. */
@@ -98,6 +104,41 @@ export class LoadRecorder {
   }
 
   /**
+   * Records `count` calls that started at `startMs`, each with latency `latencyMs`, ok or failed with
+   * kind `error`: samples another tool counted per value (Artillery's counters of response times).
+   *
+   * @example
+   * recorder.recordCalls(10_000, 12, 40) // 40 calls of 12 ms in the interval at 10 s
+   */
+  recordCalls(startMs: number, latencyMs: number, count: number, error?: string, tag?: string): void {
+    for (const track of this.#tracksOf(tag)) {
+      track.totals.recordMany(latencyMs, count, error)
+      track.cell(startMs, this.#intervalMs).recordMany(latencyMs, count, error)
+    }
+  }
+
+  /**
+   * Counts `count` calls that started at `startMs`, ok or failed with kind `error`, whose latencies were
+   * not measured (another tool's counters only): they count in outcomes and throughput, and the latency
+   * lines of a matcher refuse to judge them (the report's `latency.count` leaves them out).
+   *
+   * @example
+   * recorder.countCalls(0, 950)          // 950 ok
+   * recorder.countCalls(0, 50, 'HTTP 503')
+   */
+  countCalls(startMs: number, count: number, error?: string, tag?: string): void {
+    checkNumber(count, 'count', { integer: true, min: 0 }, this.countCalls)
+    for (const track of this.#tracksOf(tag)) {
+      track.totals.countCalls(count, error)
+      track.cell(startMs, this.#intervalMs).countCalls(count, error)
+    }
+  }
+
+  #tracksOf(tag: string | undefined): Track[] {
+    return tag === undefined ? [this.#all] : [this.#all, this.#track(tag)]
+  }
+
+  /**
    * Records a call that failed without a latency worth reporting (a refused connection, a reset before
    * any response): it counts as an error, and stays out of the latency histogram.
    */
@@ -151,9 +192,16 @@ export class LoadRecorder {
     const activeMs = options.activeMs ?? durationMs
     checkNumber(durationMs, 'durationMs', { unit: 'ms', min: 0 }, this.finish)
     checkNumber(activeMs, 'options.activeMs', { unit: 'ms', min: 0, max: durationMs }, this.finish)
+    const from = optionalNumber(
+      options.loadStartMs,
+      'options.loadStartMs',
+      { unit: 'ms', min: 0, max: activeMs },
+      0,
+    )
+    const run = { durationMs, activeMs, loadStartMs: from }
     const tags = new Map<string, LoadReport>()
-    for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, durationMs, activeMs, tag))
-    return this.#report(this.#all, durationMs, activeMs, undefined, tags)
+    for (const [tag, track] of this.#tags) tags.set(tag, this.#report(track, run, tag))
+    return this.#report(this.#all, run, undefined, tags)
   }
 
   #track(tag: string): Track {
@@ -172,8 +220,7 @@ export class LoadRecorder {
 
   #report(
     track: Track,
-    durationMs: number,
-    activeMs: number,
+    { durationMs, activeMs, loadStartMs }: { durationMs: number; activeMs: number; loadStartMs: number },
     tag?: string,
     tags?: Map<string, LoadReport>,
   ): LoadReport {
@@ -190,7 +237,8 @@ export class LoadRecorder {
       model: o.model ?? 'closed',
       unit: o.unit ?? 'calls',
       startedAt: this.#startedAt,
-      durationMs,
+      durationMs: durationMs - loadStartMs,
+      windowStartMs: loadStartMs,
       activeEndMs: activeMs,
       intervalMs: this.#intervalMs,
       totals: track.totals,

@@ -7,8 +7,11 @@ import type { StatsCell } from './cell.js'
 import type { LoadReport } from './report.js'
 import type { LoadSeriesPoint } from './series.js'
 
-/** Where the load came from: the function engine of `@faultline/core` or HTTP through `@faultline/http`. */
-export type LoadSource = 'function' | 'http'
+/**
+ * Where the load came from: the function engine of `@faultline/core`, HTTP through `@faultline/http`, or
+ * an Artillery run read by `@faultline/http` (its series are Artillery's 10 s periods).
+ */
+export type LoadSource = 'function' | 'http' | 'artillery'
 /** Closed: a fixed number of calls in flight. Open: calls arrive at a rate, whatever the system does. */
 export type LoadModel = 'closed' | 'open'
 

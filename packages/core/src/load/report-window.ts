@@ -54,6 +54,14 @@ export function windowInit(
   // Both in ms from the start of the run.
   checkNumber(fromMs, 'fromMs', { unit: 'ms', min: 0 }, callee)
   checkNumber(toMs, 'toMs', { unit: 'ms', above: fromMs }, callee)
+  // Artillery counts per period (10 s): a narrower window would be judged on samples outside it.
+  if (init.source === 'artillery' && toMs - fromMs < init.intervalMs) {
+    throw new FaultlineArgumentError(
+      'toMs',
+      `window ${formatSeconds(fromMs)}-${formatSeconds(toMs)} s is shorter than one of Artillery's ${formatSeconds(init.intervalMs)} s periods, and Artillery counts per period: it would be judged on calls outside it. Judge a window of at least ${formatSeconds(init.intervalMs)} s (a longer fault, or the whole run)`,
+      callee,
+    )
+  }
   const intervals = init.intervals
   if (!intervals) {
     throw new FaultlineError(

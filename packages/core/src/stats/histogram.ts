@@ -1,4 +1,6 @@
 import * as hdr from 'hdr-histogram-js'
+import { describeValue } from '../describe-value.js'
+import { FaultlineArgumentError } from '../errors.js'
 import { checkPercentile } from './percentile.js'
 
 /** A latency histogram as JSON: exact moments plus the HdrHistogram, compressed. */
@@ -61,13 +63,31 @@ export class LatencyHistogram {
 
   /** Records one latency in milliseconds (negative or NaN values, from clock skew, count as 0). */
   record(ms: number): void {
+    this.recordMany(ms, 1)
+  }
+
+  /**
+   * Records `count` latencies of `ms` each, as `count` calls of `record` would: for samples another tool
+   * counted per value (Artillery's counters of response times, a replayed histogram).
+   *
+   * @example
+   * h.recordMany(12, 40) // 40 calls of 12 ms
+   */
+  recordMany(ms: number, count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new FaultlineArgumentError(
+        'count',
+        `expected an integer >= 0, got ${describeValue(count)}`,
+        this.recordMany,
+      )
+    if (count === 0) return
     const value = Number.isFinite(ms) && ms > 0 ? ms : 0
-    this.#hdr.recordValue(toMicroseconds(value))
-    this.#count++
+    this.#hdr.recordValueWithCount(toMicroseconds(value), count)
+    this.#count += count
     if (value < this.#min) this.#min = value
     if (value > this.#max) this.#max = value
-    this.#sum += value
-    this.#sumOfSquares += value * value
+    this.#sum += value * count
+    this.#sumOfSquares += value * value * count
   }
 
   /**

@@ -60,12 +60,7 @@ export interface FloorContext {
 export function requireFloors(on: LoadReport | FloorContext, lines: readonly LineSamples[]): void {
   const under = lines.filter((l) => l.have < l.floor.needed)
   if (under.length === 0) return
-  const context: FloorContext = isLoadReport(on)
-    ? {
-        where: formatWindow(on),
-        fix: 'Run the load longer, or pass { minSamples } to judge anyway.',
-      }
-    : on
+  const context: FloorContext = isLoadReport(on) ? { where: formatWindow(on), fix: reportFix(on) } : on
   const each = under.map(
     (l) =>
       `${l.what} needs at least ${formatCount(l.floor.needed)} ${l.population} to judge (${l.floor.why}); the ${context.subject ?? 'report'} has ${formatCount(l.have)}`,
@@ -73,6 +68,15 @@ export function requireFloors(on: LoadReport | FloorContext, lines: readonly Lin
   const where = context.where === undefined ? '' : ` (${context.where})`
   const fix = context.fix === undefined ? '' : ` ${context.fix}`
   throw new FaultlineError('TOO_FEW_SAMPLES', `${each.join('; ')}${where}.${fix}`)
+}
+
+// A report whose calls were counted without their latencies (Artillery's JSON without Faultline's
+// counters) cannot be judged on latency however long it runs: say so instead of "run longer".
+function reportFix(report: LoadReport): string {
+  const unmeasured = report.completed - report.latency.count
+  if (report.source === 'artillery' && unmeasured > 0)
+    return `Its ${formatCount(unmeasured)} ${report.unit} have no latency: Artillery's JSON gives only summaries of them (percentiles per period), which cannot be judged exactly. Run the script writeArtilleryScript writes, whose processor counts every response time.`
+  return 'Run the load longer, or pass { minSamples } to judge anyway.'
 }
 
 /**
