@@ -6,9 +6,9 @@ export const PG_POOL = {
   /** Connections the pool holds at most. */
   max: 4,
   /** How long a query waits for a connection (in the pool's queue, or from a server that does not answer). */
-  connectionTimeout: 500,
+  connectionTimeout: 1_000,
   /** How long a query waits for its answer before it fails; the pool then drops its connection. */
-  queryTimeout: 500,
+  queryTimeout: 1_000,
 } as const
 
 // #region pg-pool
@@ -17,7 +17,7 @@ export const PG_POOL = {
  *
  * - hardened: every wait is bounded: for a connection (`connectionTimeoutMillis`) and for an answer
  *   (`query_timeout`; the pool drops a connection whose query timed out), so while PostgreSQL is away a
- *   request fails within their sum instead of hanging; an `error` listener lets the pool drop an idle
+ *   request fails within their sum (2 s) instead of hanging; an `error` listener lets the pool drop an idle
  *   connection the server closed, and it opens new ones once the server is back;
  * - naive (the audit's): `new pg.Pool()`'s defaults: no timeout, so a query waits as long as PostgreSQL
  *   does (a frozen server holds every request until it thaws), and no `error` listener, so an idle

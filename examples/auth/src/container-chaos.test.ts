@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type ContainerFault,
+  type PostgresService,
+  postgresContainer,
+  type RedisService,
+  redisContainer,
+} from '@faultline/containers'
+import {
+  faultImpact,
+  type LoadReport,
+  type LoadTaskContext,
+  load,
+  now,
+  scaled,
+  Timeline,
+} from '@faultline/core'
+import { expect, test } from '@faultline/vitest'
+import { afterAll, beforeAll } from 'vitest'
+import { login, me, type Tokens } from './client.js'
+import { createPool, PG_POOL } from './pg-pool.js'
+import { createRedis, REDIS } from './redis.js'
+import { migrate } from './schema.js'
+import { HEALTH_TIMEOUT, startAuth } from './server.js'
+
+// Scenario 13, container restart / kill / pause of PostgreSQL and Redis under load: 100 requests a second
+// (80 % API calls, which need Redis only, 20 % logins, which need PostgreSQL and Redis; seeded); 1 s in,
+// one container is restarted, or killed and started 3.5 s later, or paused and unpaused 3.5 s later; the
+// run stops 1.5 s after the container answers again (load's `stop`), however long that took here. Each
+// case prints its numbers: when the service's health saw the outage, when the first failing call started,
+// the success rate and p99 during the outage, and how long callers and the health check took to recover.
+// The audit gave no size ("under load"); FAULTLINE_LOAD_SCALE=10 makes it 1,000 requests a second. A
+// PostgreSQL and a Redis of the file's own (not the fixtures' shared ones): no other test sees the outages.
+
+const RATE = scaled(100)
+const BEFORE = 1_000
+/** Longer than the fail-fast pool's waits, so that a request held through the outage shows. */
+const OUTAGE = 3_500
+const AFTER = 1_500
+
+/** The issue's promise for Redis: a request falls back within 1 s, whatever Redis does. */
+const FALLBACK_WITHIN = 1_000
+/** What a request needing PostgreSQL waits at most before it fails: one connection, one query. */
+const FAIL_FAST_WITHIN = PG_POOL.connectionTimeout + PG_POOL.queryTimeout
+/** How long callers may keep failing once the container answers: a reconnection (or a failed request's
+ * waits) plus one health check, five times over for a loaded machine. */
+const RECOVERY = {
+  postgres: 5 * (FAIL_FAST_WITHIN + HEALTH_TIMEOUT),
+  redis: 5 * (REDIS.reconnectDelay + HEALTH_TIMEOUT),
+}
+
+type Target = keyof typeof RECOVERY
+type Operation = 'restart' | 'kill' | 'pause'
+
+let pgServer: PostgresService
+let cache: RedisService
+let databaseUrl: string
+
+beforeAll(async () => {
+  pgServer = await postgresContainer({ template: migrate }).start('auth-chaos-db')
+  cache = await redisContainer().start('auth-chaos-redis')
+  databaseUrl = (await pgServer.isolate()).url // dropped with the container
+}, 120_000)
+
+afterAll(async () => {
+  await Promise.all([pgServer?.close(), cache?.close()]) // removes the containers
+})
+
+function container(target: Target) {
+  return target === 'postgres' ? pgServer : cache
+}
+
+/** Restarts, kills or pauses the container; returns its fault, healed (started or unpaused, answering). */
+async function disturb(target: Target, operation: Operation, timeline: Timeline): Promise<ContainerFault> {
+  const service = container(target)
+  if (operation === 'restart') return service.restart({ timeline, timeout: 500 }) // healed once it answers
+  const fault = operation === 'kill' ? await service.kill({ timeline }) : await service.pause({ timeline })
+  try {
+    await sleep(OUTAGE)
+  } finally {
+    await fault.heal() // starts or unpauses it, and waits until it answers
+  }
+  return fault
+}
+
+interface HealthAnswer {
+  /** Epoch ms (core's `now()`) when the answer came. */
+  at: number
+  postgres: boolean
+  redis: boolean
+}
+
+/** Asks the service's `/health` every 50 ms; `stop()` returns the answers (a bounded loop). */
+function watchHealth(url: string) {
+  const answers: HealthAnswer[] = []
+  const stopped = new AbortController()
+  const polling = (async () => {
+    for (let n = 0; n < 10_000 && !stopped.signal.aborted; n++) {
+      try {
+        const res = await fetch(`${url}/health`, { signal: stopped.signal })
+        const health = (await res.json()) as { postgres: string; redis: string }
+        answers.push({ at: now(), postgres: health.postgres === 'ok', redis: health.redis === 'ok' })
+      } catch {} // stopped while waiting for an answer
+      await sleep(50)
+    }
+  })()
+  return {
+    async stop() {
+      stopped.abort()
+      await polling
+      return answers
+    },
+  }
+}
+
+/** Runs the load against a service whose PostgreSQL or Redis is disturbed 1 s in. */
+async function underLoad(target: Target, operation: Operation, hardened: boolean) {
+  const db = createPool(databaseUrl, { hardened })
+  const redis = createRedis(cache.url, { hardened })
+  try {
+    await using auth = await startAuth({ db, redis, secret: randomBytes(32), hardened })
+    const sessions: Tokens[] = []
+    for (let n = 1; n <= 20; n++) sessions.push(await login(auth.url, n)) // one at a time: not the test
+    const tasks = [
+      {
+        tag: 'api',
+        weight: 80,
+        run: ({ index, signal }: LoadTaskContext) => me(auth.url, sessions[index % 20]!.accessToken, signal),
+      },
+      {
+        tag: 'login',
+        weight: 20,
+        run: ({ index, signal }: LoadTaskContext) => login(auth.url, 21 + (index % 500), { signal }),
+      },
+    ]
+    const timeline = new Timeline()
+    const health = watchHealth(auth.url)
+    // The run ends AFTER ms after the heal (stop), however long the container took to answer again; its
+    // duration only bounds it. timeout: a caller's patience (a request is given up on after 5 s, failed).
+    const stop = new AbortController()
+    const options = { rate: RATE, duration: 30_000, interval: 100, timeout: 5_000, seed: 13 }
+    const run = load(tasks, { ...options, timeline, stop: stop.signal })
+    let fault: ContainerFault
+    let answers: HealthAnswer[]
+    try {
+      await sleep(BEFORE)
+      fault = await disturb(target, operation, timeline)
+      await sleep(AFTER)
+    } finally {
+      stop.abort()
+      await run.catch(() => {}) // the load ends before the service closes, whatever happened
+      answers = await health.stop()
+    }
+    return { report: await run, fault, answers }
+  } finally {
+    redis.disconnect()
+    await db.end()
+  }
+}
+
+/** The window a case is judged on: the outage, and at least `OUTAGE` ms from its start (a restart's
+ * window then covers the reconnections after it, and holds enough calls to judge). */
+function outageWindow(report: LoadReport, fault: ContainerFault): LoadReport {
+  const from = fault.startedAt - report.startedAt
+  const to = (fault.healedAt ?? now()) - report.startedAt
+  return report.window(from, Math.max(to, from + OUTAGE))
+}
+
+const rate = (report: LoadReport) =>
+  report.count === 0 ? '-' : `${((100 * report.ok) / report.count).toFixed(1)} %`
+
+/** The numbers of one case, from the report and the service's health answers. */
+function numbersOf(target: Target, report: LoadReport, fault: ContainerFault, answers: HealthAnswer[]) {
+  const healedAt = fault.healedAt ?? Number.POSITIVE_INFINITY
+  const down = answers.find((a) => a.at >= fault.startedAt && !a[target])
+  const back = answers.find((a) => a.at >= healedAt && a[target])
+  const impact = faultImpact(report, fault.name)
+  const outage = outageWindow(report, fault)
+  const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n))
+  return {
+    fault: fault.name,
+    outageMs: ms(healedAt - fault.startedAt),
+    /** When the service's health first said the dependency was down. */
+    detectedMs: ms(down && down.at - fault.startedAt),
+    /** When the first call that failed started (core's faultImpact). */
+    firstErrorMs: ms(impact.detectionMs),
+    api: rate(outage.tag('api')),
+    login: rate(outage.tag('login')),
+    p99Ms: ms(outage.p99),
+    /** How long callers kept failing after the container answered again (core's faultImpact). */
+    recoveryMs: ms(impact.recoveryMs),
+    /** When the service's health first said the dependency was ok again, after it answered. */
+    healthBackMs: ms(back && back.at - healedAt),
+  }
+}
+
+type Numbers = ReturnType<typeof numbersOf>
+const table: Numbers[] = []
+
+afterAll(() => {
+  // The numbers of every case, as a markdown table (docs/cookbook/container-chaos.md shows one run's).
+  const cell = (v: string | number | null) => (v === null ? 'never' : typeof v === 'number' ? `${v} ms` : v)
+  const lines = table.map((n) => `| ${Object.values(n).map(cell).join(' | ')} |`)
+  if (lines.length > 0) console.log([`| ${Object.keys(table[0]!).join(' | ')} |`, ...lines].join('\n'))
+})
+
+const CASES = [
+  ['postgres', 'restart'],
+  ['postgres', 'kill'],
+  ['postgres', 'pause'],
+  ['redis', 'restart'],
+  ['redis', 'kill'],
+  ['redis', 'pause'],
+] as const
+
+/**
+ * What a case is held to: the code's own waits, plus 5 x what a request cost here before the fault (the
+ * p95 of the first second: a loaded machine slows everything down).
+ */
+function budgets(target: Target, report: LoadReport) {
+  const margin = Math.ceil(5 * report.window(0, BEFORE).p95)
+  return {
+    // Redis away: the fallback answers within 1 s. PostgreSQL away: logins fail within the pool's waits.
+    slo:
+      target === 'redis'
+        ? { p99: FALLBACK_WITHIN + margin, errorRate: 0.01 }
+        : { p99: FAIL_FAST_WITHIN + margin },
+    detection: HEALTH_TIMEOUT + margin, // the health check's own timeout
+    recovery: RECOVERY[target],
+  }
+}
+
+// #region container-chaos-test
+test.for(CASES)(
+  '%s %s under load: detected, answered as promised, recovered',
+  async ([target, operation]) => {
+    const { report, fault, answers } = await underLoad(target, operation, true)
+    const numbers = numbersOf(target, report, fault, answers)
+    table.push(numbers)
+    console.log(report.summary())
+    console.log(numbers)
+    const outage = outageWindow(report, fault)
+    const budget = budgets(target, report)
+    expect(outage).toMeetSLO(budget.slo) // no request hangs on the missing dependency
+    // API calls need Redis only: a PostgreSQL outage does not touch them, a Redis one falls back.
+    expect(outage.tag('api')).toHaveErrorRateBelow(0.01)
+    expect(numbers.detectedMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(budget.detection)
+    expect(numbers.recoveryMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(budget.recovery) // callers
+    expect(numbers.healthBackMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(budget.recovery)
+  },
+)
+// #endregion container-chaos-test
+
+// #region container-chaos-naive
+test('the naive pool waits for a paused PostgreSQL: logins hang through the pause', async () => {
+  const { report, fault, answers } = await underLoad('postgres', 'pause', false)
+  const numbers = numbersOf('postgres', report, fault, answers)
+  table.push({ ...numbers, fault: `${fault.name} (naive)` })
+  console.log(report.summary())
+  console.log(numbers) // its health check waits too: detectedMs null
+  let message = ''
+  try {
+    expect(outageWindow(report, fault)).toMeetSLO(budgets('postgres', report).slo)
+  } catch (error) {
+    message = (error as Error).message
+  }
+  console.log(message) // what a user of the naive service would see
+  expect(message).toMatch(/SLO lines? breached over [\d,]+ calls \(window [\d.]+-[\d.]+ s, seed 13\)/)
+  expect(message).toMatch(/✗ p99 [\d,.]+ (ms|s) > [\d,.]+ ms/)
+})
+// #endregion container-chaos-naive
