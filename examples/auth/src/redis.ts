@@ -3,9 +3,11 @@ import { Redis } from 'ioredis'
 /** The hardened client's settings: what the tests' budgets are computed from. */
 export const REDIS = {
   /** A command Redis has not answered in this long fails, and the caller falls back. */
-  commandTimeout: 100,
+  commandTimeout: 250,
   /** Delay between reconnection attempts while Redis is away. */
   reconnectDelay: 100,
+  /** At start-up, how long the hardened service waits for Redis before it starts on its fallbacks. */
+  startupWait: 1_000,
 } as const
 
 // #region create-redis

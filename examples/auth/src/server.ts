@@ -6,6 +6,7 @@ import { TokenBlacklist } from './blacklist.js'
 import type { AuditLog, Database } from './db.js'
 import { checkPassword } from './passwords.js'
 import { type Limits, RateLimiter } from './rate-limiter.js'
+import { REDIS } from './redis.js'
 import { createVerifier, issueTokens } from './tokens.js'
 
 /** How long the hardened health check waits for each dependency. */
@@ -79,6 +80,23 @@ function bearer(req: IncomingMessage): string {
   return header.slice('Bearer '.length)
 }
 
+// #region startup
+/**
+ * Start-up: waits for Redis to be ready.
+ *
+ * - hardened: waits at most `REDIS.startupWait`, and not at all once a connection attempt failed: the
+ *   service starts on its fallbacks (in-memory rate limiting and blacklist; health says `fallback`) and
+ *   uses Redis as soon as the client reconnects;
+ * - naive (the audit's): no Redis, no service: the first failed connection attempt fails the start-up.
+ */
+async function waitForRedis(redis: Redis, { hardened }: { hardened: boolean }): Promise<void> {
+  if (redis.status === 'ready') return
+  const ready = withTimeout(once(redis, 'ready'), hardened ? REDIS.startupWait : 10_000)
+  if (hardened) await ready.catch(() => {})
+  else await ready
+}
+// #endregion startup
+
 /**
  * The auth service: `POST /login` (`{ username, password }` -> an access and a refresh token),
  * `GET /me` (an API call: verifies the access token), `POST /refresh` (`{ refreshToken }` -> a new pair; the
@@ -94,7 +112,7 @@ export async function startAuth({
   issue = (username) => issueTokens(secret, username),
   auditLog,
 }: AuthOptions): Promise<AuthService> {
-  if (redis.status !== 'ready') await withTimeout(once(redis, 'ready'), 10_000)
+  await waitForRedis(redis, { hardened })
   const blacklist = new TokenBlacklist(redis, { hardened })
   const limiter = new RateLimiter(redis, { hardened, limits })
   const verify = createVerifier(secret, blacklist, { hardened })
