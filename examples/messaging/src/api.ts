@@ -2,13 +2,22 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ConfirmChannel } from 'amqplib'
+import { type BulkheadPolicy, bulkhead, isBulkheadRejectedError } from 'cockatiel'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import { publish, WORK_QUEUE } from './queues.js'
-import { storeMessage } from './store.js'
+import { importMessages, storeMessage } from './store.js'
 
 /** How long the hardened API waits for the broker to take a message before it answers 503. */
 export const PUBLISH_TIMEOUT = 1_000
+
+/** The hardened API's limits on bulk imports (`POST /imports`): what the tests' bounds are computed from. */
+export const IMPORTS = {
+  /** Imports a tenant runs at once: each holds a connection for its whole batch. */
+  perTenant: 1,
+  /** A tenant's imports waiting for their turn, at most; past them the API answers 429 with Retry-After. */
+  queued: 100,
+} as const
 
 export interface ApiOptions {
   pool: pg.Pool
@@ -18,8 +27,9 @@ export interface ApiOptions {
   /**
    * true: stores in one transaction with the caller's idempotency key, publishes with a confirm (503 with
    * `Retry-After` when the broker refuses or does not answer in time), falls back to PostgreSQL when the
-   * cache fails. false, the audit's: autocommit without the key, fire-and-forget publish, cache errors fail
-   * the request.
+   * cache fails or times out, runs a tenant's bulk imports one at a time (a bulkhead per tenant), and
+   * answers 503 with `Retry-After` when a dependency fails. false, the audit's: autocommit without the key,
+   * fire-and-forget publish, cache errors fail the request, imports take as many connections as they ask.
    */
   hardened: boolean
 }
@@ -40,7 +50,12 @@ class HttpError extends Error {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<{ text?: unknown }> {
+interface Body {
+  text?: unknown
+  texts?: unknown
+}
+
+async function readJson(req: IncomingMessage): Promise<Body> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -49,7 +64,7 @@ async function readJson(req: IncomingMessage): Promise<{ text?: unknown }> {
     chunks.push(chunk)
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }
+    return JSON.parse(Buffer.concat(chunks).toString()) as Body
   } catch {
     throw new HttpError(400, 'body: expected JSON')
   }
@@ -65,8 +80,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
 
 /**
  * The messaging API: `POST /messages` stores a tenant's message and queues it for the worker;
- * `GET /messages/:id` reads one back through the Redis cache. Every request names its tenant in
- * `x-tenant-id`.
+ * `GET /messages/:id` reads one back through the Redis cache; `POST /imports` stores a batch of a tenant's
+ * messages (`{ texts: [...] }`) without queueing them. Every request names its tenant in `x-tenant-id`.
  */
 export async function startApi({ pool, cache, channel, hardened }: ApiOptions): Promise<Api> {
   const send = async (tenantId: string, req: IncomingMessage) => {
@@ -90,16 +105,49 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
     return { id }
   }
 
+  // #region tenant-bulkhead
+  // hardened: a bulkhead per tenant, so one tenant's import holds IMPORTS.perTenant of the pool's
+  // connections at most, and its other batches wait their turn here, not in the pool's queue ahead of
+  // every other tenant's requests.
+  const bulkheads = new Map<string, BulkheadPolicy>()
+  const importSlot = (tenantId: string) => {
+    const slot = bulkheads.get(tenantId) ?? bulkhead(IMPORTS.perTenant, IMPORTS.queued)
+    bulkheads.set(tenantId, slot)
+    return slot
+  }
+
+  const importBatch = async (tenantId: string, req: IncomingMessage) => {
+    const { texts } = await readJson(req)
+    if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string' && t.length > 0))
+      throw new HttpError(400, 'texts: expected an array of strings')
+    if (!hardened) return { imported: await importMessages(pool, tenantId, texts) }
+    try {
+      return { imported: await importSlot(tenantId).execute(() => importMessages(pool, tenantId, texts)) }
+    } catch (error) {
+      if (isBulkheadRejectedError(error))
+        throw new HttpError(429, 'too many imports at once', { 'retry-after': '1' })
+      throw error
+    }
+  }
+  // #endregion tenant-bulkhead
+
   const read = async (tenantId: string, id: number) => {
     const key = `message:${tenantId}:${id}`
-    const cached = hardened ? await cache.get(key).catch(() => null) : await cache.get(key)
+    // hardened: a cache that fails or does not answer in time is a miss, and is not written to after it.
+    let cacheUp = true
+    const cached = hardened
+      ? await cache.get(key).catch(() => {
+          cacheUp = false
+          return null
+        })
+      : await cache.get(key)
     if (cached !== null) return JSON.parse(cached) as unknown
     const { rows } = await pool.query('SELECT id, body FROM messages WHERE tenant_id = $1 AND id = $2', [
       tenantId,
       id,
     ])
     if (rows.length === 0) throw new HttpError(404, 'no such message')
-    await cache.set(key, JSON.stringify(rows[0]), 'EX', 60).catch(() => {})
+    if (cacheUp) await cache.set(key, JSON.stringify(rows[0]), 'EX', 60).catch(() => {})
     return rows[0] as unknown
   }
 
@@ -107,6 +155,8 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
     const tenantId = req.headers['x-tenant-id']
     if (typeof tenantId !== 'string' || tenantId === '') throw new HttpError(400, 'x-tenant-id: required')
     if (req.method === 'POST' && req.url === '/messages') return [202, await send(tenantId, req)] as const
+    if (req.method === 'POST' && req.url === '/imports')
+      return [200, await importBatch(tenantId, req)] as const
     const get = /^\/messages\/(\d+)$/.exec(req.url ?? '')
     if (req.method === 'GET' && get) return [200, await read(tenantId, Number(get[1]))] as const
     req.resume()
@@ -118,8 +168,10 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
       ([status, body]) =>
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
       (error: unknown) => {
-        const status = error instanceof HttpError ? error.status : 500
-        const headers = error instanceof HttpError ? error.headers : {}
+        // Any other error is a dependency's (PostgreSQL timed out, a connection was lost): the hardened API
+        // answers 503 with Retry-After, so the caller retries later; the naive one 500.
+        const status = error instanceof HttpError ? error.status : hardened ? 503 : 500
+        const headers = error instanceof HttpError ? error.headers : hardened ? { 'retry-after': '1' } : {}
         res.writeHead(status, { 'content-type': 'application/json', ...headers })
         res.end(JSON.stringify({ error: (error as Error).message }))
       },

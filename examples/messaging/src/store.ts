@@ -78,3 +78,34 @@ export async function storeMessage(
     throw error
   }
 }
+
+/**
+ * Stores a batch of a tenant's messages (an import of its history) in one transaction, one INSERT for the
+ * whole batch, and counts them in the tenant's usage. Returns how many it stored. The batch holds its
+ * connection for as long as its rows take: that is what a bulk import costs the pool.
+ */
+export async function importMessages(
+  pool: pg.Pool,
+  tenantId: string,
+  bodies: readonly string[],
+): Promise<number> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('INSERT INTO messages (tenant_id, body) SELECT $1, unnest($2::text[])', [
+      tenantId,
+      bodies,
+    ])
+    await client.query('UPDATE tenant_usage SET messages = messages + $2 WHERE tenant_id = $1', [
+      tenantId,
+      bodies.length,
+    ])
+    await client.query('COMMIT')
+    client.release()
+    return bodies.length
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {}) // the connection may be gone; the error above is what matters
+    client.release(true)
+    throw error
+  }
+}
