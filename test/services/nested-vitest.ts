@@ -56,7 +56,8 @@ export async function runVitest<T>(
   project: string,
   options: {
     timeoutMs: number
-    env?: Record<string, string>
+    /** More environment variables for the run; `undefined` removes one. */
+    env?: Record<string, string | undefined>
     during?: (child: ChildProcess) => Promise<void>
     inspect: (run: NestedRun) => Promise<T>
     /** More arguments for `vitest run` (filters, reporters). */
@@ -68,6 +69,7 @@ export async function runVitest<T>(
   const scratch = mkdtempSync(join(tmpdir(), 'faultline-nested-'))
   const reportFile = join(scratch, 'report.json')
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env }
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
   // A run of its own: not this run's id, not this worker's Vitest state.
   for (const key of Object.keys(env)) {
     if (key.startsWith('VITEST') || key === 'FAULTLINE_RUN_ID' || key === 'FAULTLINE_RUN_PID') delete env[key]
