@@ -97,6 +97,29 @@ describe('cut at COMMIT', () => {
     await expect.poll(() => rows('in-flight')).toBe(3)
   })
 
+  // An extended-protocol statement outside a transaction commits at the Sync after its Execute: a cut
+  // right after the Execute would roll it back, not lose its answer.
+  test('after an INSERT in autocommit (extended protocol): the row is committed, its answer lost', async ({
+    through: { proxy, client, rows },
+  }) => {
+    const c = await client()
+    const cut = proxy.trigger(onPostgres.query(/INSERT/), { at: 'after' })
+    await failure(c.query('INSERT INTO ledger (batch) VALUES ($1)', ['autocommit-after']))
+    expect(cut.hits.map((h) => h.message)).toEqual(['E INSERT INTO ledger (batch) VALUES ($1)'])
+    await expect.poll(() => rows('autocommit-after')).toBe(1)
+  })
+
+  test('an exact matcher cuts right after the Execute, before its Sync: the INSERT is rolled back', async ({
+    through: { proxy, client, rows },
+  }) => {
+    const c = await client()
+    const insert = onPostgres.query(/INSERT/)
+    proxy.trigger({ ...insert, exact: true }, { at: 'after' })
+    await failure(c.query('INSERT INTO ledger (batch) VALUES ($1)', ['exact-after']))
+    await c.end().catch(() => {})
+    expect(await rows('exact-after')).toBe(0)
+  })
+
   test('black hole at COMMIT: the client times out, the server never commits', async ({
     through: { proxy, client, rows },
   }) => {

@@ -10,7 +10,7 @@ import type { Connection } from './connection.js'
 import { type Behaviour, type FaultHost, type FaultPlan, ProxyFault } from './fault.js'
 import type { TriggerAction, TriggerOptions } from './options.js'
 import { type MessageMatcher, summarize } from './protocols/matchers.js'
-import type { ProtocolName } from './protocols/types.js'
+import type { ProtocolMessage, ProtocolName } from './protocols/types.js'
 
 /** One firing of a trigger. */
 export interface TriggerHit {
@@ -99,29 +99,47 @@ export interface TriggerPlan {
   readonly times: number
 }
 
+// A PostgreSQL Execute takes effect at the Sync that follows it: outside a transaction block, that is
+// where its implicit transaction commits. A cut between the two rolls the statement back, so `after` an
+// Execute means after its Sync.
+const completedLater = (message: ProtocolMessage): boolean =>
+  message.protocol === 'postgres' && message.type === 'E'
+const completes = (message: ProtocolMessage): boolean =>
+  message.protocol === 'postgres' && message.type === 'S'
+
 /**
  * What a trigger does: counts the client messages `matcher` selects (over all connections) and, from the
  * n-th on, `times` times, puts a mark at the message's start (`before`) or end (`after`, once the framer
- * has read it) on that connection's client -> service pipe; the pipe forwards exactly up to the mark, then
- * the action runs.
+ * has read it; for a PostgreSQL Execute, the end of the Sync after it, unless the matcher is `exact`) on
+ * that connection's client -> service pipe; the pipe forwards exactly up to the mark, then the action runs.
  */
 export function triggerBehaviour(matcher: MessageMatcher, plan: TriggerPlan, hits: TriggerHit[]): Behaviour {
   let count = 0
   const owner = {}
+  // Connections whose matched Execute waits for its Sync.
+  const waitingForSync = new Set<Connection>()
   const fire = (connection: Connection): void => {
     if (plan.action === 'blackHole') connection.freeze()
     else connection.cut(plan.action, plan.at === 'after')
   }
+  const markAtEnd = (connection: Connection, message: ProtocolMessage): void =>
+    connection.framing?.atEnd(message, (offset) =>
+      connection.up.addMark({ offset, owner, run: () => fire(connection) }),
+    )
   return {
     message(connection, message) {
+      if (waitingForSync.has(connection) && completes(message)) {
+        waitingForSync.delete(connection)
+        markAtEnd(connection, message)
+      }
       if (!matcher.matches(message)) return
       count++
       if (count < plan.nth || hits.length >= plan.times) return
       hits.push({ connection: connection.id, message: summarize(message), at: now() })
-      const mark = (offset: number): void =>
-        connection.up.addMark({ offset, owner, run: () => fire(connection) })
-      if (plan.at === 'before') mark(message.start)
-      else if (connection.framing !== undefined) connection.framing.atEnd(message, mark)
+      if (plan.at === 'before')
+        connection.up.addMark({ offset: message.start, owner, run: () => fire(connection) })
+      else if (completedLater(message) && !matcher.exact) waitingForSync.add(connection)
+      else markAtEnd(connection, message)
     },
   }
 }

@@ -175,6 +175,7 @@ export async function runOnce<S extends ExploreState, T>(
           protocol: recorder.protocol,
           description: `explore ${fault.fault} at ${fault.kind}`,
           matches: (message: ProtocolMessage) => messageKind(message) === fault.kind,
+          exact: true, // each message is a point of its own: after an Execute, before its Sync, too
         }
         proxy.trigger(target, {
           nth: fault.occurrence,

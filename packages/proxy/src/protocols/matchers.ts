@@ -17,6 +17,12 @@ export interface MessageMatcher {
   /** What the matcher selects, for the timeline and error messages, e.g. `postgres COMMIT`. */
   readonly description: string
   matches(message: ProtocolMessage): boolean
+  /**
+   * With `at: 'after'`, act at the end of the matched message itself, even where the protocol completes
+   * it later (a PostgreSQL Execute takes effect at the Sync after it). For exploring each message as a
+   * point of its own; a trigger's `after` otherwise waits for that completion.
+   */
+  readonly exact?: boolean
 }
 
 /** The framer of each protocol. */
