@@ -60,8 +60,9 @@ export {
 } from './load/arrivals.js'
 export type { IntervalJSON } from './load/cell-json.js'
 export { errorKind } from './load/error-kind.js'
-export { load } from './load/load.js'
+export { type CorePart, load, loadPart, runThreadedLoad } from './load/load.js'
 export type { ClosedLoadOptions, CommonLoadOptions, LoadOptions, OpenLoadOptions } from './load/options.js'
+export { partOptions, shareOf } from './load/part-options.js'
 export {
   type LoadFinishOptions,
   LoadRecorder,
@@ -72,9 +73,12 @@ export { isLoadReport, LoadReport } from './load/report.js'
 export type { LoadModel, LoadReportInit, LoadSource } from './load/report-init.js'
 export type { LatencySummaryJSON, LoadReportJSON } from './load/report-json.js'
 export type { MergeAlign, MergeOptions } from './load/report-merge.js'
+export type { LoadPart } from './load/run.js'
 export type { LoadSeriesPoint } from './load/series.js'
 export { formatSummary } from './load/summary.js'
 export type { LoadTarget, LoadTask, LoadTaskContext, TaggedTask } from './load/task.js'
+export { isThreadTask, type ThreadTask, threadTask } from './load/thread-task.js'
+export { type PartSignals, runOnThreads, type ThreadsOptions } from './load/threads.js'
 export { LOAD_SCALE_VARIABLE, loadScale, scaled } from './load-scale.js'
 export {
   heapMonitor,

@@ -5,9 +5,13 @@ import {
   checkSeed,
   FaultlineArgumentError,
   isErrorStatus,
+  type LoadPart,
   type LoadReport,
   optionalNumber,
+  randomSeed,
   rateDuration,
+  runThreadedLoad,
+  shareOf,
   type Timeline,
 } from '@faultline/core'
 import { type AutocannonOptions, closedHttpLoad } from './closed.js'
@@ -41,6 +45,13 @@ export interface CommonHttpLoadOptions {
   readonly interval?: number
   /** The faults applied during the run: the report keeps those overlapping it (`report.during(name)`). */
   readonly timeline?: Timeline
+  /**
+   * Spread the run over this many worker threads, merged into one report: each sends its share (every
+   * n-th arrival of the open model's schedule; concurrency / n connections in the closed model), so a
+   * machine's cores all send. `count`, `maxInFlight` and `maxQueued` are shared out; `isError` and raw
+   * `autocannon` options do not cross threads.
+   */
+  readonly threads?: number
 }
 
 /**
@@ -122,7 +133,17 @@ const positiveInteger = (value: unknown, argument: string): number | undefined =
  * const report = await httpLoad({ url: 'http://127.0.0.1:3000/health', concurrency: 50, duration: 10_000 })
  * expect(report).toHaveThroughputAtLeast(5_000)
  */
-export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
+export function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
+  return httpLoadPart(options)
+}
+
+/**
+ * `httpLoad`, or one thread's part of it (`part`): what each thread of a run spread over threads runs.
+ *
+ * @example
+ * const report = await httpLoadPart(partOptions, { index: 0, of: 2 })
+ */
+export async function httpLoadPart(options: HttpLoadOptions, part?: LoadPart): Promise<LoadReport> {
   if (typeof options !== 'object' || options === null) {
     throw new FaultlineArgumentError(
       'options',
@@ -194,7 +215,8 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
     }
     const url = await checkTarget(options.url, options.allowRemote === true)
     options.signal?.throwIfAborted()
-    return openHttpLoad({ ...run, url })
+    if (options.threads !== undefined && part === undefined) return onThreads(options, run.seed)
+    return openHttpLoad({ ...run, url, part })
   }
 
   const concurrency = checkNumber(
@@ -208,7 +230,64 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadReport> {
   checkBound(base, raw.duration !== undefined || raw.amount !== undefined)
   const url = await checkTarget(options.url, options.allowRemote === true)
   options.signal?.throwIfAborted()
+  if (options.threads !== undefined && part === undefined) return onThreads(options, undefined)
   return closedHttpLoad({ ...base, url, concurrency, pipelining, autocannon: raw })
+}
+
+/** What each thread of a threaded `httpLoad` is handed (see thread-part.ts). */
+export interface HttpPart {
+  readonly options: HttpLoadOptions
+  readonly part: LoadPart
+}
+
+// Spreads a checked run over its threads: each part gets its shares and only data (see partOptions).
+function onThreads(options: HttpLoadOptions, seed: number | undefined): Promise<LoadReport> {
+  const threads = checkNumber(options.threads, 'options.threads', { integer: true, min: 1 }, httpLoad)
+  if (options.isError !== undefined) {
+    throw new FaultlineArgumentError(
+      'options.isError',
+      'a function does not cross to worker threads: leave isError out with threads (statuses >= 400 are errors)',
+      httpLoad,
+    )
+  }
+  if ((options as ClosedHttpLoadOptions).autocannon !== undefined) {
+    throw new FaultlineArgumentError(
+      'options.autocannon',
+      "autocannon's own options are not shared out over threads: leave them out with threads",
+      httpLoad,
+    )
+  }
+  const { signal, timeline, threads: _threads, ...data } = options
+  const open = options.rate !== undefined
+  // One seed for every part of the open model: each thread draws the same arrival schedule.
+  const runSeed = seed ?? randomSeed()
+  const parts: HttpPart[] = Array.from({ length: threads }, (_, index) => {
+    const part = { index, of: threads }
+    const count = options.count === undefined ? {} : { count: share(options.count, part, 'a count of') }
+    const shares = open
+      ? {
+          seed: runSeed,
+          maxInFlight: Math.ceil((options.maxInFlight ?? 100) / threads),
+          ...(options.maxQueued === undefined ? {} : { maxQueued: Math.ceil(options.maxQueued / threads) }),
+        }
+      : { concurrency: share(options.concurrency, part, 'a concurrency of') }
+    return { options: { ...data, ...count, ...shares } as HttpLoadOptions, part }
+  })
+  return runThreadedLoad(new URL('./thread-part.js', import.meta.url), parts, {
+    ...(signal ? { signal } : {}),
+    ...(timeline ? { timeline } : {}),
+  })
+}
+
+function share(total: number, part: LoadPart, what: string): number {
+  if (total < part.of) {
+    throw new FaultlineArgumentError(
+      'options.threads',
+      `${part.of} threads for ${what} ${total}: give at most ${total} threads`,
+      httpLoad,
+    )
+  }
+  return shareOf(total, part)
 }
 
 function checkRate(rate: unknown): number | ArrivalRate {

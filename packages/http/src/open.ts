@@ -6,7 +6,7 @@ import {
   FaultlineError,
   type LoadReport,
   type LoadTaskContext,
-  load,
+  loadPart,
 } from '@faultline/core'
 import { Pool } from 'undici'
 import type { ResolvedRun } from './run-options.js'
@@ -50,24 +50,28 @@ export async function openHttpLoad(run: OpenRun): Promise<LoadReport> {
     if (isError(response.statusCode)) throw statusError(response.statusCode)
   }
   try {
-    const report = await load(task, {
-      rate: run.rate,
-      duration: run.duration,
-      count: run.count,
-      maxInFlight: run.maxInFlight,
-      maxQueued: run.maxQueued,
-      timeout: run.timeout,
-      gracefulStop: run.gracefulStop,
-      maxDuration: run.maxDuration,
-      signal: run.signal,
-      seed: run.seed,
-      name: run.name,
-      interval: run.interval,
-      timeline: run.timeline,
-      source: 'http',
-      unit: 'requests',
-      target: run.url.href,
-    })
+    const report = await loadPart(
+      task,
+      {
+        rate: run.rate,
+        duration: run.duration,
+        count: run.count,
+        maxInFlight: run.maxInFlight,
+        maxQueued: run.maxQueued,
+        timeout: run.timeout,
+        gracefulStop: run.gracefulStop,
+        maxDuration: run.maxDuration,
+        signal: run.signal,
+        seed: run.seed,
+        name: run.name,
+        interval: run.interval,
+        timeline: run.timeline,
+        source: 'http',
+        unit: 'requests',
+        target: run.url.href,
+      },
+      run.part,
+    )
     return report
   } finally {
     await pool.destroy()

@@ -1,5 +1,5 @@
 // What httpLoad hands either model once its options are checked and defaulted.
-import type { Timeline } from '@faultline/core'
+import type { LoadPart, Timeline } from '@faultline/core'
 
 /** The HTTP methods `httpLoad` sends. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
@@ -23,4 +23,6 @@ export interface ResolvedRun extends HttpRequestShape {
   readonly name: string | undefined
   readonly interval: number | undefined
   readonly timeline: Timeline | undefined
+  /** This thread's part of a run spread over threads (`threads`); undefined for a whole run. */
+  readonly part?: LoadPart | undefined
 }

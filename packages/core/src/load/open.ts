@@ -1,5 +1,6 @@
+import { createRandom } from '../random.js'
 import { arrivalSchedule } from './arrivals.js'
-import type { LoadRun } from './run.js'
+import type { LoadPart, LoadRun } from './run.js'
 
 // Below this many ms to the next arrival, spin on setImmediate instead of a timer: timers fire late by
 // up to a millisecond, which would show up as scheduling lag.
@@ -11,7 +12,9 @@ const SPIN_BELOW_MS = 2
  * `maxInFlight` calls running waits in line for a slot, and past `maxQueued` waiting it is dropped.
  */
 export function driveOpen(run: LoadRun): void {
-  const next = arrivalSchedule(run.options.rate, run.random, run.options.startWindowMs)
+  const next = run.part
+    ? share(arrivalSchedule(run.options.rate, createRandom(run.seed), run.options.startWindowMs), run.part)
+    : arrivalSchedule(run.options.rate, run.random, run.options.startWindowMs)
   let due = next()
   const tick = (): void => {
     if (run.stopped) return
@@ -41,4 +44,16 @@ export function driveOpen(run: LoadRun): void {
     else setImmediate(tick)
   }
   tick()
+}
+
+// A part of a run spread over threads takes every `of`-th arrival of the whole run's schedule, from its
+// `index`-th: every thread draws the same seeded schedule, so the parts together are exactly the run's.
+function share(next: () => number | undefined, part: LoadPart): () => number | undefined {
+  let k = 0
+  return () => {
+    for (;;) {
+      const due = next()
+      if (due === undefined || k++ % part.of === part.index) return due
+    }
+  }
 }

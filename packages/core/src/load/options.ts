@@ -31,6 +31,12 @@ export interface CommonLoadOptions {
   readonly stop?: AbortSignal
   /** Seed of every random choice (task mix, Poisson arrivals); recorded in the report (default: random). */
   readonly seed?: number
+  /**
+   * Spread the run over this many worker threads, each driving its share (every n-th arrival of the open
+   * model's schedule; concurrency / n calls in flight in the closed model), merged into one report. The
+   * task must be named with `threadTask`; `maxInFlight`, `maxQueued` and `count` are split too.
+   */
+  readonly threads?: number
   /** A name for the report and its summary. */
   readonly name?: string
   /** Width of one point of the report's time series (default 1,000 ms). */

@@ -2,7 +2,7 @@ import { describeValue } from '../describe-value.js'
 import { FaultlineArgumentError } from '../errors.js'
 import type { Monitor, MonitorSeries } from '../monitor/monitor.js'
 import type { LatencyHistogram } from '../stats/histogram.js'
-import type { TimelineEntry } from '../timeline.js'
+import type { Timeline, TimelineEntry } from '../timeline.js'
 import type { Callee } from '../validate.js'
 import type { StatsCell } from './cell.js'
 import type { LoadModel, LoadReportInit, LoadSource } from './report-init.js'
@@ -145,6 +145,27 @@ export class LoadReport {
   #withSeries(monitors: readonly MonitorSeries[]): LoadReport {
     const tags = new Map([...this.#tags].map(([tag, report]) => [tag, report.#withSeries(monitors)]))
     return new LoadReport({ ...this.#init(), tags, monitors })
+  }
+
+  /**
+   * The report with the faults of `timeline` that overlap it added to its own: for a run whose faults
+   * were applied where its report was not made (a run spread over threads, a report read from elsewhere).
+   *
+   * @example
+   * const report = LoadReport.fromJSON(saved).withTimeline(timeline)
+   * expect(report.during('redis stopped')).toMeetSLO({ errorRate: 0.01 })
+   */
+  withTimeline(timeline: Timeline): LoadReport {
+    const end = this.startedAt + this.windowStartMs + this.durationMs
+    const added = timeline
+      .between(this.startedAt + this.windowStartMs, end)
+      .filter((f) => !this.faults.includes(f))
+    return this.#withFaults([...this.faults, ...added])
+  }
+
+  #withFaults(faults: readonly TimelineEntry[]): LoadReport {
+    const tags = new Map([...this.#tags].map(([tag, report]) => [tag, report.#withFaults(faults)]))
+    return new LoadReport({ ...this.#init(), tags, faults })
   }
 
   /** The samples of the attached monitor `name`, within this report's window. */

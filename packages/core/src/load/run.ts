@@ -1,4 +1,4 @@
-import { createRandom, type Random } from '../random.js'
+import { createRandom, mixSeed, type Random } from '../random.js'
 import { announceLoadReport, loadRunStarted } from './announce.js'
 import { errorKind } from './error-kind.js'
 import type { TaskMix } from './mix.js'
@@ -63,6 +63,12 @@ class Call implements LoadTaskContext {
 
 type Picked = ReturnType<TaskMix['pick']>
 
+/** One part of a load run spread over `of` threads: this thread's `index` (0-based). */
+export interface LoadPart {
+  readonly index: number
+  readonly of: number
+}
+
 /** An arrival of the open model waiting for a slot; its latency counts from `dueMs`. */
 interface Waiting {
   readonly index: number
@@ -86,6 +92,11 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  */
 export class LoadRun {
   readonly options: ResolvedLoadOptions
+  /** The run's seed: the report's, and, for a part, the seed of the whole run's arrival schedule. */
+  readonly seed: number
+  /** Which part of a run spread over threads this is (see `loadPart`); undefined for a whole run. */
+  readonly part: LoadPart | undefined
+  /** The random source of the tasks' picks and contexts: a part's own stream, so parts do not repeat picks. */
   readonly random: Random
   readonly recorder: LoadRecorder
   readonly t0 = performance.now()
@@ -111,10 +122,12 @@ export class LoadRun {
   #lastStartMs = 0
   #lastEndMs: number | undefined
 
-  constructor(options: ResolvedLoadOptions, mix: TaskMix, seed: number) {
+  constructor(options: ResolvedLoadOptions, mix: TaskMix, seed: number, part?: LoadPart) {
     this.options = options
     this.#mix = mix
-    this.random = createRandom(seed)
+    this.seed = seed
+    this.part = part
+    this.random = createRandom(part ? mixSeed(seed, part.index + 1) : seed)
     this.recorder = new LoadRecorder({
       source: options.source,
       model: options.model,
@@ -187,6 +200,12 @@ export class LoadRun {
     return true
   }
 
+  // A part's calls are numbered as in the whole run: its i-th is the run's (i x parts + part)-th, which
+  // in the open model is exactly the arrival it takes from the shared schedule.
+  #callIndex(local: number): number {
+    return this.part ? local * this.part.of + this.part.index : local
+  }
+
   /** Picks the task of the next call (drawing from the seeded random source for a mix). */
   pick(): Picked {
     return this.#mix.pick(this.random)
@@ -197,7 +216,7 @@ export class LoadRun {
    * worker waits on it, timed out or not), or nothing if it ended synchronously.
    */
   start(nowMs: number, picked: Picked): Promise<void> | undefined {
-    const ended = this.#launch(this.issued++, nowMs, picked, nowMs)
+    const ended = this.#launch(this.#callIndex(this.issued++), nowMs, picked, nowMs)
     // The count is reached: the grace period starts now, not when a worker next looks.
     if (this.issued >= this.options.count) this.startsDone()
     return ended
@@ -208,7 +227,7 @@ export class LoadRun {
    * latency still counting from `dueMs`) up to `maxQueued`; beyond, it is dropped (a failure).
    */
   arrive(dueMs: number, nowMs: number, picked: Picked): void {
-    const index = this.issued++
+    const index = this.#callIndex(this.issued++)
     this.recorder.lag(nowMs - dueMs)
     if (this.#queue.size === 0 && this.inFlight.size < this.options.maxInFlight) {
       void this.#launch(index, dueMs, picked, nowMs)
