@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { History, type LoadTaskContext, load, scaled } from '@faultline/core'
-import { createProxy, type MessageMatcher } from '@faultline/proxy'
+import { createProxy, type MessageMatcher, onPostgres } from '@faultline/proxy'
 import { expect, type PostgresFixture, type RedisFixture, test } from '@faultline/vitest'
 import { login } from './client.js'
 import { createAuditLog, createDatabase, POOL } from './db.js'
@@ -22,22 +22,18 @@ const EVERY = 10
 
 // #region cut-audit-inserts
 /**
- * The audit INSERTs' last message, every `every`-th of them from the `first`-th: the Execute (a cut
- * `before` it: PostgreSQL never runs the INSERT) or the Sync after it (a cut `after` it: PostgreSQL
- * commits the row, and the answer is lost on the way back). pg sends a query's Parse … Execute, Sync in
- * one write, so the Sync after an audit INSERT's Execute is that INSERT's.
+ * Every `every`-th audit INSERT from the `first`-th (its Execute). A trigger `before` it cuts before
+ * PostgreSQL runs it; `after` it, the proxy waits for the Sync that follows (where PostgreSQL commits a
+ * statement outside a transaction) and cuts then: the row is committed and its answer lost.
  */
-function auditInserts(last: 'E' | 'S', every: number, first: number): MessageMatcher {
+function auditInserts(every: number, first: number): MessageMatcher {
+  const insert = onPostgres.query((sql) => sql.startsWith('INSERT INTO audit_log'))
   let seen = 0
-  let insert = false
   return {
-    protocol: 'postgres',
-    description: `postgres ${last === 'E' ? 'Execute' : 'Sync'} of 1 audit INSERT in ${every}`,
+    ...insert,
+    description: `postgres 1 audit INSERT in ${every}`,
     matches(message) {
-      if (message.protocol !== 'postgres') return false
-      if (message.type === 'E') insert = message.sql?.startsWith('INSERT INTO audit_log') ?? false
-      if (message.type !== last || !insert) return false
-      if (last === 'S') insert = false
+      if (!insert.matches(message)) return false
       seen++
       return seen >= first && (seen - first) % every === 0
     },
@@ -54,8 +50,8 @@ async function loginsWhileCut(postgres: PostgresFixture, redis: RedisFixture, ha
   try {
     const auditLog = createAuditLog(db, { hardened })
     await using auth = await startAuth({ db, redis: cache, secret: randomBytes(32), hardened, auditLog })
-    await using answerLost = proxy.trigger(auditInserts('S', EVERY, EVERY), { at: 'after', times: Infinity })
-    await using neverRan = proxy.trigger(auditInserts('E', EVERY, EVERY / 2), { times: Infinity })
+    await using answerLost = proxy.trigger(auditInserts(EVERY, EVERY), { at: 'after', times: Infinity })
+    await using neverRan = proxy.trigger(auditInserts(EVERY, EVERY / 2), { times: Infinity })
 
     // Each login comes from an address of its own: the audit row's user and address name the login.
     const history = new History<string>()
