@@ -6,7 +6,12 @@ import type { TimelineEntry } from './timeline.js'
 export interface FaultImpact {
   /** The fault, as on the timeline. */
   fault: TimelineEntry
-  /** From the fault's start to the first interval with an error: how long until callers noticed; null if none did. */
+  /**
+   * From the fault's start to the start of the first interval with an error: calls are counted in the
+   * interval they started in, so this is when the first call that failed *started*, not when it failed (a
+   * call that hung 1 s before failing reads 0). Pair it with the calls' timeout, or a health check, for
+   * when callers were told; null if no call failed.
+   */
   detectionMs: number | null
   /**
    * From the heal to the start of the first interval after which no interval has an error: how long callers
