@@ -199,8 +199,13 @@ export async function startAuth({
       ([status, body]) =>
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
       (error: unknown) => {
-        const status = error instanceof HttpError ? error.status : 500
-        const headers = error instanceof HttpError ? error.headers : {}
+        // A failure of a dependency (PostgreSQL away, a pool's wait over): hardened, 503 and when to retry,
+        // so clients and load balancers back off; naive (the audit's), 500, which reads as a bug.
+        const unavailable = hardened
+          ? { status: 503, headers: { 'retry-after': '1' } }
+          : { status: 500, headers: {} }
+        const status = error instanceof HttpError ? error.status : unavailable.status
+        const headers = error instanceof HttpError ? error.headers : unavailable.headers
         res.writeHead(status, { 'content-type': 'application/json', ...headers })
         res.end(JSON.stringify({ error: (error as Error).message }))
       },
