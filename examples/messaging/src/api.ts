@@ -50,12 +50,7 @@ class HttpError extends Error {
   }
 }
 
-interface Body {
-  text?: unknown
-  texts?: unknown
-}
-
-async function readJson(req: IncomingMessage): Promise<Body> {
+async function readJson(req: IncomingMessage): Promise<{ text?: unknown }> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -64,10 +59,23 @@ async function readJson(req: IncomingMessage): Promise<Body> {
     chunks.push(chunk)
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString()) as Body
+    return JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }
   } catch {
     throw new HttpError(400, 'body: expected JSON')
   }
+}
+
+/** The non-empty lines of a request body, as they arrive: the lines of each chunk received, together. */
+async function* lines(req: IncomingMessage): AsyncGenerator<string[]> {
+  req.setEncoding('utf8')
+  let rest = ''
+  for await (const chunk of req as AsyncIterable<string>) {
+    const parts = (rest + chunk).split('\n')
+    rest = parts.pop() ?? ''
+    const batch = parts.filter((line) => line !== '')
+    if (batch.length > 0) yield batch
+  }
+  if (rest !== '') yield [rest]
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
@@ -80,8 +88,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error)
 
 /**
  * The messaging API: `POST /messages` stores a tenant's message and queues it for the worker;
- * `GET /messages/:id` reads one back through the Redis cache; `POST /imports` stores a batch of a tenant's
- * messages (`{ texts: [...] }`) without queueing them. Every request names its tenant in `x-tenant-id`.
+ * `GET /messages/:id` reads one back through the Redis cache; `POST /imports` stores a tenant's messages
+ * from a text body, one per line, as the upload streams in, without queueing them. Every request names its tenant in `x-tenant-id`.
  */
 export async function startApi({ pool, cache, channel, hardened }: ApiOptions): Promise<Api> {
   const send = async (tenantId: string, req: IncomingMessage) => {
@@ -106,9 +114,9 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
   }
 
   // #region tenant-bulkhead
-  // hardened: a bulkhead per tenant, so one tenant's import holds IMPORTS.perTenant of the pool's
-  // connections at most, and its other batches wait their turn here, not in the pool's queue ahead of
-  // every other tenant's requests.
+  // An import holds a connection for as long as its upload takes. hardened: a bulkhead per tenant, so one
+  // tenant's imports hold IMPORTS.perTenant of the pool's connections at most, and its other uploads wait
+  // their turn here, not in the pool's queue ahead of every other tenant's requests.
   const bulkheads = new Map<string, BulkheadPolicy>()
   const importSlot = (tenantId: string) => {
     const slot = bulkheads.get(tenantId) ?? bulkhead(IMPORTS.perTenant, IMPORTS.queued)
@@ -116,16 +124,17 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
     return slot
   }
 
-  const importBatch = async (tenantId: string, req: IncomingMessage) => {
-    const { texts } = await readJson(req)
-    if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string' && t.length > 0))
-      throw new HttpError(400, 'texts: expected an array of strings')
-    if (!hardened) return { imported: await importMessages(pool, tenantId, texts) }
+  const importUpload = async (tenantId: string, req: IncomingMessage) => {
+    if (!hardened) return { imported: await importMessages(pool, tenantId, lines(req)) }
     try {
-      return { imported: await importSlot(tenantId).execute(() => importMessages(pool, tenantId, texts)) }
+      return {
+        imported: await importSlot(tenantId).execute(() => importMessages(pool, tenantId, lines(req))),
+      }
     } catch (error) {
-      if (isBulkheadRejectedError(error))
+      if (isBulkheadRejectedError(error)) {
+        req.resume() // the upload is refused: drop what it sends
         throw new HttpError(429, 'too many imports at once', { 'retry-after': '1' })
+      }
       throw error
     }
   }
@@ -156,7 +165,7 @@ export async function startApi({ pool, cache, channel, hardened }: ApiOptions): 
     if (typeof tenantId !== 'string' || tenantId === '') throw new HttpError(400, 'x-tenant-id: required')
     if (req.method === 'POST' && req.url === '/messages') return [202, await send(tenantId, req)] as const
     if (req.method === 'POST' && req.url === '/imports')
-      return [200, await importBatch(tenantId, req)] as const
+      return [200, await importUpload(tenantId, req)] as const
     const get = /^\/messages\/(\d+)$/.exec(req.url ?? '')
     if (req.method === 'GET' && get) return [200, await read(tenantId, Number(get[1]))] as const
     req.resume()

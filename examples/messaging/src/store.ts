@@ -80,29 +80,34 @@ export async function storeMessage(
 }
 
 /**
- * Stores a batch of a tenant's messages (an import of its history) in one transaction, one INSERT for the
- * whole batch, and counts them in the tenant's usage. Returns how many it stored. The batch holds its
- * connection for as long as its rows take: that is what a bulk import costs the pool.
+ * Stores a tenant's messages as they arrive (an import of its history, streamed from the tenant's upload)
+ * in one transaction, an INSERT per batch, and counts them in the tenant's usage. Returns how many it
+ * stored. The import holds its connection until the last batch has arrived: for as long as the upload
+ * takes, however little work the database has to do.
  */
 export async function importMessages(
   pool: pg.Pool,
   tenantId: string,
-  bodies: readonly string[],
+  batches: AsyncIterable<readonly string[]>,
 ): Promise<number> {
   const client = await pool.connect()
+  let count = 0
   try {
     await client.query('BEGIN')
-    await client.query('INSERT INTO messages (tenant_id, body) SELECT $1, unnest($2::text[])', [
-      tenantId,
-      bodies,
-    ])
+    for await (const bodies of batches) {
+      await client.query('INSERT INTO messages (tenant_id, body) SELECT $1, unnest($2::text[])', [
+        tenantId,
+        bodies,
+      ])
+      count += bodies.length
+    }
     await client.query('UPDATE tenant_usage SET messages = messages + $2 WHERE tenant_id = $1', [
       tenantId,
-      bodies.length,
+      count,
     ])
     await client.query('COMMIT')
     client.release()
-    return bodies.length
+    return count
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {}) // the connection may be gone; the error above is what matters
     client.release(true)
