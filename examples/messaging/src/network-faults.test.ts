@@ -22,6 +22,7 @@ import { declareQueues, WORK_QUEUE } from './queues.js'
 // audit gave no size: the served cases send 100 requests at 50 a second (FAULTLINE_LOAD_SCALE multiplies
 // both), the fail-fast cases one request per pool connection.
 
+// #region network-faults-cases
 type Service = 'postgres' | 'redis' | 'rabbitmq'
 type Fault = 'latency' | 'bandwidth' | 'reset' | 'slicer'
 type Promised = 'fails fast' | 'served'
@@ -62,6 +63,7 @@ const CASES: [Service, Fault, Promised][] = [
   ['rabbitmq', 'reset', 'fails fast'],
   ['rabbitmq', 'slicer', 'served'],
 ]
+// #endregion network-faults-cases
 
 interface Fixtures {
   postgres: PostgresFixture
