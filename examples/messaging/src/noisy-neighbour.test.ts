@@ -27,7 +27,7 @@ const PHASE = 1_500
 const ROUNDS = 2
 /**
  * How many times its p95 alone tenant B's p95 may reach: wide, for a shared 2-core machine. Measured here:
- * 0.9-1.3 x with the bulkhead; 160-220 x when tenant A's uploads hold every connection.
+ * 0.9-1.6 x with the bulkhead; 100-220 x when tenant A's uploads hold every connection.
  */
 const FACTOR = 5
 
